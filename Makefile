@@ -1,0 +1,97 @@
+# jeos - build, test and benchmark.
+#
+#   make deps        install the Debian packages jeos needs (idempotent)
+#   make             build build/jeos
+#   make appliance   deps + jeos + build recipes/minimal into build/minimal
+#   make test        deps + unit tests (cmocka) + integration tests
+#   make check-asan  unit tests under AddressSanitizer/UBSan
+#   make bench       build/boot figures for recipes/minimal
+
+# Every Debian package the project needs. linux-image-amd64 is named on
+# purpose: supermin (libguestfs's appliance builder) only recommends it.
+DEBS = build-essential pkg-config \
+	libguestfs-dev libguestfs-tools linux-image-amd64 qemu-utils qemu-system-x86 \
+	libxml2-dev libxml2-utils libarchive-dev libzstd-dev liblzma-dev zlib1g-dev \
+	libsolv-dev libsolvext-dev libcurl4-openssl-dev libssl-dev libcrypt-dev \
+	libcmocka-dev gpgv gnupg debian-archive-keyring dpkg-dev xz-utils zstd \
+	mmdebstrap
+
+PKGS = libxml-2.0 libarchive libzstd libcurl libsolv libsolvext libcrypto libcrypt libguestfs
+# Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS))
+
+CC ?= cc
+WARN = -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ibuilder
+BUILD ?= build
+
+SRCS = $(filter-out builder/main.c,$(sort $(wildcard builder/*.c)))
+OBJS = $(SRCS:builder/%.c=$(BUILD)/obj/%.o)
+SCHEMA_C = $(BUILD)/obj/schema_data.c
+UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps appliance test unit integration check-asan bench clean
+all: $(BUILD)/jeos
+
+deps:
+	@missing=$$(dpkg-query -W -f='$${Package} $${Status}\n' $(DEBS) 2>/dev/null \
+		| awk '$$NF != "installed" {print $$1}'; \
+		for p in $(DEBS); do dpkg-query -W $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends $(DEBS); \
+	fi
+
+# The RELAX NG schema is compiled into the binary, so jeos runs from anywhere.
+$(SCHEMA_C): builder/schema/recipe.rng
+	@mkdir -p $(dir $@)
+	{ echo 'const char jeos_recipe_rng[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+$(BUILD)/obj/%.o: builder/%.c builder/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/schema_data.o: $(SCHEMA_C)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libjeos.a: $(OBJS) $(BUILD)/obj/schema_data.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/jeos: builder/main.c $(BUILD)/libjeos.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libjeos.a $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libjeos.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libjeos.a $(PKG_LIBS) -lcmocka $(LDFLAGS)
+
+unit: $(BUILD)/jeos $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		JEOS=$(abspath $(BUILD)/jeos) $$t || fail=1; \
+	done; exit $$fail
+
+integration: $(BUILD)/jeos
+	@JEOS=$(abspath $(BUILD)/jeos) tests/integration/run-all
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) integration
+
+check-asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" unit
+
+appliance: deps all
+	$(BUILD)/jeos build recipes/minimal -o $(BUILD)/minimal
+
+bench: deps all
+	tests/bench/run
+
+clean:
+	rm -rf build

@@ -1,0 +1,376 @@
+/* util.c - see util.h. */
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int jeos_fail(struct jeos_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void jeos_error_prefix(struct jeos_error *err, const char *fmt, ...)
+{
+	char prefix[1024], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	size_t n = strlen(prefix);
+	if (n >= sizeof(err->msg))
+		n = sizeof(err->msg) - 1;
+	memcpy(err->msg, prefix, n);
+	/* keep as much of the old message as fits after the prefix */
+	strncpy(err->msg + n, old, sizeof(err->msg) - n - 1);
+	err->msg[sizeof(err->msg) - 1] = '\0';
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return strbuf_detach(&sb);
+}
+
+/* ---- strbuf ---- */
+
+void strbuf_grow(struct strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 > sb->alloc) {
+		size_t want = sb->len + extra + 1;
+		sb->alloc = sb->alloc * 2 > want ? sb->alloc * 2 : want + 64;
+		sb->buf = xrealloc(sb->buf, sb->alloc);
+	}
+}
+
+void strbuf_add(struct strbuf *sb, const void *data, size_t len)
+{
+	strbuf_grow(sb, len);
+	if (len)
+		memcpy(sb->buf + sb->len, data, len);
+	sb->len += len;
+	sb->buf[sb->len] = '\0';
+}
+
+void strbuf_addstr(struct strbuf *sb, const char *s)
+{
+	strbuf_add(sb, s, strlen(s));
+}
+
+void strbuf_addch(struct strbuf *sb, char c)
+{
+	strbuf_add(sb, &c, 1);
+}
+
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n;
+
+	strbuf_grow(sb, 64);
+	va_copy(copy, ap);
+	n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		abort();
+	if ((size_t)n >= sb->alloc - sb->len) {
+		strbuf_grow(sb, (size_t)n);
+		n = vsnprintf(sb->buf + sb->len, sb->alloc - sb->len, fmt, ap);
+	}
+	sb->len += (size_t)n;
+}
+
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(sb, fmt, ap);
+	va_end(ap);
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+void strbuf_release(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+}
+
+char *strbuf_detach(struct strbuf *sb)
+{
+	char *s;
+
+	strbuf_grow(sb, 0);
+	s = sb->buf;
+	sb->buf = NULL;
+	sb->len = sb->alloc = 0;
+	return s;
+}
+
+int strbuf_read_file(struct strbuf *sb, const char *path)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		strbuf_add(sb, chunk, (size_t)n);
+	}
+	close(fd);
+	strbuf_grow(sb, 0);
+	return 0;
+}
+
+/* ---- cleanup attributes ---- */
+
+void cleanup_free(void *ptr)
+{
+	free(*(void **)ptr);
+}
+
+void cleanup_strbuf(struct strbuf *sb)
+{
+	strbuf_release(sb);
+}
+
+void cleanup_fclose(FILE **fp)
+{
+	if (*fp)
+		fclose(*fp);
+}
+
+void cleanup_unlink_free(char **path)
+{
+	if (*path) {
+		unlink(*path);
+		free(*path);
+	}
+}
+
+/* ---- files ---- */
+
+char *tmpname_for(const char *final_path)
+{
+	static unsigned counter;
+	const char *slash = strrchr(final_path, '/');
+	int dirlen = slash ? (int)(slash - final_path + 1) : 0;
+	const char *base = slash ? slash + 1 : final_path;
+
+	return xasprintf("%.*s.%s.tmp-%ld-%u", dirlen, final_path, base,
+			 (long)getpid(), counter++);
+}
+
+int commit_file(char **tmp, const char *final_path, struct jeos_error *err)
+{
+	int fd = open(*tmp, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	if (rename(*tmp, final_path) < 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot rename %s to %s: %s",
+				 *tmp, final_path, strerror(errno));
+	free(*tmp);
+	*tmp = NULL;
+	return 0;
+}
+
+int mkdir_p(const char *path, unsigned mode, struct jeos_error *err)
+{
+	CLEANUP_FREE char *copy = xstrdup(path);
+
+	for (char *p = copy + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			*p = '\0';
+			if (mkdir(copy, mode) < 0 && errno != EEXIST)
+				return jeos_fail(err, JEOS_EXIT_FAILED,
+						 "cannot create directory %s: %s",
+						 copy, strerror(errno));
+			*p = saved;
+			if (!saved)
+				break;
+		}
+	}
+	return 0;
+}
+
+int str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+/* ---- messages ---- */
+
+static int quiet;
+static int progress_drawn;
+
+void log_set_quiet(int q)
+{
+	quiet = q;
+}
+
+int log_is_quiet(void)
+{
+	return quiet;
+}
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
+{
+	progress_done();
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vlog("jeos: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("jeos: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void progress(const char *stage, size_t n, size_t total, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r\033[K[%s] ", stage);
+	if (total)
+		fprintf(stderr, "%zu/%zu ", n, total);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_drawn = 1;
+}
+
+void progress_done(void)
+{
+	if (progress_drawn) {
+		fputs("\r\033[K", stderr);
+		progress_drawn = 0;
+	}
+}
+
+const char *human_size(uint64_t bytes, char buf[32])
+{
+	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, 32, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+	return buf;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
