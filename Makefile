@@ -46,12 +46,16 @@ deps:
 		apt-get install -y -q --no-install-recommends $(DEBS); \
 	fi
 
-# The RELAX NG schema is compiled into the binary, so jeos runs from anywhere.
-$(SCHEMA_C): builder/schema/recipe.rng
+# The schema files are compiled into the binary, so jeos runs from anywhere:
+# builder/schema/recipe.rng becomes `const char schema_recipe_rng[]`.
+SCHEMA_FILES = builder/schema/recipe.rng builder/schema/kiwi-names.txt
+$(SCHEMA_C): $(SCHEMA_FILES)
 	@mkdir -p $(dir $@)
-	{ echo 'const char jeos_recipe_rng[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
-	  echo ';'; } > $@
+	for f in $(SCHEMA_FILES); do \
+	  echo "const char schema_$$(basename $$f | tr .- __)[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+	  echo ';'; \
+	done > $@
 
 $(BUILD)/obj/%.o: builder/%.c builder/*.h
 	@mkdir -p $(dir $@)

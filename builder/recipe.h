@@ -15,6 +15,7 @@ enum fs_type { FS_EXT4, FS_XFS, FS_BTRFS };
 enum firmware { FW_BIOS, FW_EFI };
 enum bootloader { BL_GRUB2, BL_SYSTEMD_BOOT, BL_EXTLINUX };
 enum pkg_list { PKGS_BOOTSTRAP, PKGS_IMAGE, PKGS_DELETE, PKGS_UNINSTALL, PKGS_NR };
+enum strip_type { STRIP_DELETE, STRIP_TOOLS, STRIP_LIBS };
 
 /* Output formats, a bit set. */
 enum format {
@@ -128,6 +129,10 @@ struct recipe {
 	size_t nr_users;
 	char **overlays;       /* <jeos:overlay name>: trees in the project's overlays/ */
 	size_t nr_overlays;
+	char **drivers;        /* <drivers><file name>: modules to keep */
+	size_t nr_drivers;
+	char **strip[3];       /* <strip type="delete|tools|libs"><file name> */
+	size_t nr_strip[3];
 
 	/* Found in the recipe directory (NULL if absent). */
 	char *root_overlay;    /* root/ */

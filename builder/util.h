@@ -22,7 +22,7 @@ enum jeos_exit {
 
 struct jeos_error {
 	int code;        /* enum jeos_exit */
-	char msg[2048];  /* full text, e.g. "recipes/x/config.xml:12: error: ..." */
+	char msg[8192];  /* full text, e.g. "recipes/x/config.xml:12: error: ..." */
 };
 
 /* Fill err (if not NULL) and return -1, so callers can `return jeos_fail(...)`. */

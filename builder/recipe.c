@@ -1,0 +1,1411 @@
+/* recipe.c - read, check and type a recipe (see recipe.h).
+ *
+ * Four passes, each stopping the load if it found problems, so that a
+ * user sees every problem of one kind at once:
+ *   1. parse the XML (libxml2) and splice in <include from="this://..."/>;
+ *   2. check every element and attribute name against what jeos builds
+ *      ("unsupported by jeos" for what only Kiwi knows, "unknown" else)
+ *      and the values of enumerated attributes;
+ *   3. validate the structure with builder/schema/recipe.rng (RELAX NG);
+ *   4. select profiles and fill struct recipe, with semantic checks.
+ * Every message reads "file:line: error: ...".
+ */
+#include "recipe.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "mirror.h"
+
+#define JEOS_NS "urn:jeos:1"
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+#define BUILD_ARCH "amd64"
+#define DEFAULT_KERNEL "linux-image-cloud-amd64"
+#define DEFAULT_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+extern const char schema_recipe_rng[];
+extern const char schema_kiwi_names_txt[];
+
+/* Nodes spliced in from an included file remember where they came from. */
+struct origin {
+	xmlNodePtr node;
+	char *file;
+};
+
+struct ctx {
+	const struct recipe_options *opts;
+	struct recipe *r;
+	const char *file;         /* the main XML file */
+	xmlDocPtr doc;
+	struct strbuf errors;     /* accumulated messages, one per line */
+	int nr_errors;
+	struct origin *origins;
+	size_t nr_origins, alloc_origins;
+	char **include_stack;     /* real paths, for loop detection */
+	size_t include_depth, include_alloc;
+	char **defined;           /* <profile name> */
+	size_t nr_defined, alloc_defined;
+	const char **selected;    /* selected profile names */
+	size_t nr_selected;
+};
+
+/* ---- messages ---- */
+
+static const char *node_file(struct ctx *c, xmlNodePtr node)
+{
+	for (xmlNodePtr n = node; n; n = n->parent)
+		for (size_t i = 0; i < c->nr_origins; i++)
+			if (c->origins[i].node == n)
+				return c->origins[i].file;
+	return c->file;
+}
+
+static void add_error_at(struct ctx *c, const char *file, long line,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add_error_at(struct ctx *c, const char *file, long line,
+			 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->errors.len)
+		strbuf_addch(&c->errors, '\n');
+	strbuf_addf(&c->errors, "%s:%ld: error: ", file, line);
+	va_start(ap, fmt);
+	strbuf_vaddf(&c->errors, fmt, ap);
+	va_end(ap);
+	c->nr_errors++;
+}
+
+#define add_error(c, node, ...) \
+	add_error_at((c), node_file((c), (node)), xmlGetLineNo(node), __VA_ARGS__)
+
+static int flush_errors(struct ctx *c, struct jeos_error *err)
+{
+	if (!c->nr_errors)
+		return 0;
+	return jeos_fail(err, JEOS_EXIT_USAGE, "%s", c->errors.buf);
+}
+
+/* ---- small XML helpers ---- */
+
+static int is_elem(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !n->ns && !strcmp((const char *)n->name, name);
+}
+
+static int is_jeos_elem(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
+	       !strcmp((const char *)n->ns->href, JEOS_NS) &&
+	       !strcmp((const char *)n->name, name);
+}
+
+/* Attribute value (no namespace) or NULL; the pointer lives as long as the doc. */
+static char *attr(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a = xmlHasNsProp(n, (const xmlChar *)name, NULL);
+	if (!a || !a->children || a->children->type != XML_TEXT_NODE)
+		return a ? (char *)"" : NULL;
+	return (char *)a->children->content;
+}
+
+static char *jeos_attr(xmlNodePtr n, const char *name)
+{
+	xmlAttrPtr a = xmlHasNsProp(n, (const xmlChar *)name, (const xmlChar *)JEOS_NS);
+	if (!a || !a->children || a->children->type != XML_TEXT_NODE)
+		return a ? (char *)"" : NULL;
+	return (char *)a->children->content;
+}
+
+static char *dup_attr(xmlNodePtr n, const char *name)
+{
+	const char *v = attr(n, name);
+	return v ? xstrdup(v) : NULL;
+}
+
+/* Trimmed text content, newly allocated. */
+static char *text_of(xmlNodePtr n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	const char *s = t ? (const char *)t : "";
+	size_t len;
+	char *out;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	out = xstrndup(s, len);
+	xmlFree(t);
+	return out;
+}
+
+/* Is word in the space-separated list? */
+static int in_list(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n == len && !strncmp(p, word, len))
+			return 1;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+static int kiwi_defines(const char *kind, const char *name)
+{
+	CLEANUP_FREE char *needle = xasprintf("\n%s %s\n", kind, name);
+	return strstr(schema_kiwi_names_txt, needle) != NULL;
+}
+
+/* ---- pass 1: parse and include ---- */
+
+struct parse_capture {
+	char msg[512];
+	int line;
+	int have;
+};
+
+static void capture_xml_error(void *data, xmlErrorPtr e)
+{
+	struct parse_capture *cap = data;
+	size_t len;
+
+	if (cap->have || !e || e->level < XML_ERR_ERROR)
+		return;
+	snprintf(cap->msg, sizeof(cap->msg), "%s", e->message ? e->message : "?");
+	len = strlen(cap->msg);
+	while (len && cap->msg[len - 1] == '\n')
+		cap->msg[--len] = '\0';
+	cap->line = e->line;
+	cap->have = 1;
+}
+
+static xmlDocPtr read_xml(struct ctx *c, const char *path, const char *from_file,
+			  long from_line)
+{
+	struct parse_capture cap = { .have = 0 };
+	xmlParserCtxtPtr pc = xmlNewParserCtxt();
+	xmlDocPtr doc;
+
+	if (access(path, R_OK) < 0) {
+		add_error_at(c, from_file ? from_file : path, from_line,
+			     "cannot read %s: %s", path, strerror(errno));
+		xmlFreeParserCtxt(pc);
+		return NULL;
+	}
+	xmlSetStructuredErrorFunc(&cap, capture_xml_error);
+	doc = xmlCtxtReadFile(pc, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlFreeParserCtxt(pc);
+	if (!doc || cap.have) {
+		add_error_at(c, path, cap.line, "malformed XML: %s",
+			     cap.have ? cap.msg : "cannot parse");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static void remember_origin(struct ctx *c, xmlNodePtr node, const char *file)
+{
+	ALLOC_GROW(c->origins, c->nr_origins + 1, c->alloc_origins);
+	c->origins[c->nr_origins].node = node;
+	c->origins[c->nr_origins].file = xstrdup(file);
+	c->nr_origins++;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+}
+
+static int expand_includes(struct ctx *c, xmlNodePtr parent, const char *file);
+
+/* Replace <include from="this://x"/> by the children of x's <image>. */
+static int splice_include(struct ctx *c, xmlNodePtr inc, const char *file)
+{
+	const char *from = attr(inc, "from");
+	CLEANUP_FREE char *dir = dir_of(file);
+	CLEANUP_FREE char *path = NULL;
+	char real[PATH_MAX];
+	xmlDocPtr sub;
+	xmlNodePtr root;
+
+	if (!from || !str_has_prefix(from, "this://")) {
+		add_error_at(c, file, xmlGetLineNo(inc), "<include from> must be this://FILE (relative to the recipe), got '%s'",
+			  from ? from : "");
+		return -1;
+	}
+	path = xasprintf("%s/%s", dir, from + strlen("this://"));
+	if (!realpath(path, real)) {
+		add_error_at(c, file, xmlGetLineNo(inc), "include of missing file %s", path);
+		return -1;
+	}
+	for (size_t i = 0; i < c->include_depth; i++)
+		if (!strcmp(c->include_stack[i], real)) {
+			add_error_at(c, file, xmlGetLineNo(inc), "include loop: %s includes itself (directly or through others)",
+				  path);
+			return -1;
+		}
+	sub = read_xml(c, path, file, xmlGetLineNo(inc));
+	if (!sub)
+		return -1;
+	root = xmlDocGetRootElement(sub);
+	if (!root || !is_elem(root, "image")) {
+		add_error_at(c, path, root ? xmlGetLineNo(root) : 1,
+			     "an included file must have <image> as its root element");
+		xmlFreeDoc(sub);
+		return -1;
+	}
+	ALLOC_GROW(c->include_stack, c->include_depth + 1, c->include_alloc);
+	c->include_stack[c->include_depth++] = xstrdup(real);
+	int rc = expand_includes(c, root, path);
+	for (xmlNodePtr n = root->children; rc == 0 && n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		/* xmlDocCopyNode keeps line numbers; remember the file. */
+		xmlNodePtr copy = xmlDocCopyNode(n, c->doc, 1);
+		xmlAddPrevSibling(inc, copy);
+		remember_origin(c, copy, path);
+	}
+	free(c->include_stack[--c->include_depth]);
+	xmlFreeDoc(sub);
+	return rc;
+}
+
+static int expand_includes(struct ctx *c, xmlNodePtr parent, const char *file)
+{
+	xmlNodePtr n = parent->children, next;
+	int rc = 0;
+
+	for (; n; n = next) {
+		next = n->next;
+		if (!is_elem(n, "include"))
+			continue;
+		if (splice_include(c, n, file) < 0)
+			rc = -1;
+		xmlUnlinkNode(n);
+		xmlFreeNode(n);
+	}
+	return rc;
+}
+
+/* ---- pass 2: names and enumerated values ---- */
+
+/* What jeos builds: for each element, its attributes and child elements.
+ * "jeos:" marks names in our namespace. */
+static const struct elem_spec {
+	const char *name, *attrs, *children;
+} specs[] = {
+	{ "image", "name schemaversion displayname id",
+	  "description profiles preferences users drivers strip repository packages include jeos:overlay" },
+	{ "description", "type", "author contact specification license" },
+	{ "author", "", "" }, { "contact", "", "" }, { "specification", "", "" }, { "license", "", "" },
+	{ "profiles", "", "profile" },
+	{ "profile", "name description import", "" },
+	{ "preferences", "profiles",
+	  "version packagemanager locale keytable timezone rpm-check-signatures type jeos:hostname jeos:kernel" },
+	{ "version", "", "" }, { "packagemanager", "", "" }, { "locale", "", "" },
+	{ "keytable", "", "" }, { "timezone", "", "" }, { "rpm-check-signatures", "", "" },
+	{ "type", "image filesystem format formatoptions firmware kernelcmdline bootpartition devicepersistency primary",
+	  "bootloader size oemconfig machine" },
+	{ "bootloader", "name console timeout", "" },
+	{ "size", "unit", "" },
+	{ "oemconfig", "", "" }, /* children: any oem-* Kiwi defines, accepted and ignored */
+	{ "machine", "memory ncpus guestOS HWversion", "vmdisk vmdvd vmnic" },
+	{ "vmdisk", "controller id", "" }, { "vmdvd", "controller id", "" },
+	{ "vmnic", "driver interface mode mac", "" },
+	{ "users", "profiles", "user" },
+	{ "user", "name password pwdformat home shell groups id realname", "" },
+	{ "repository", "type profiles alias distribution components architectures repository_gpgcheck priority", "source" },
+	{ "source", "path", "signing" },
+	{ "signing", "key", "" },
+	{ "packages", "type profiles jeos:recommends", "package archive namedCollection" },
+	{ "package", "name arch", "" }, { "archive", "name target_dir", "" }, { "namedCollection", "name", "" },
+	{ "include", "from", "" },
+	{ "drivers", "profiles", "file" }, { "strip", "type profiles", "file" }, { "file", "name", "" },
+	{ "jeos:hostname", "", "" },
+	{ "jeos:kernel", "package config source build modules", "" },
+	{ "jeos:overlay", "name profiles", "" },
+};
+
+/* Attributes whose values are enumerated: what jeos builds, what Kiwi knows. */
+static const struct value_spec {
+	const char *elem, *attr, *ours, *kiwi;
+	int is_list;
+} values[] = {
+	{ "type", "image", "oem", "btrfs cpio docker ext2 ext3 ext4 iso oem pxe kis squashfs erofs tbz xfs oci appx enclave wsl", 0 },
+	{ "type", "filesystem", "ext4 xfs btrfs", "btrfs ext2 ext3 ext4 squashfs erofs xfs", 0 },
+	{ "type", "firmware", "bios efi uefi", "bios ec2 efi uefi ofw opal custom", 0 },
+	{ "type", "format", "raw raw.zst qcow2 vmdk ovf ova", "gce ova qcow2 vagrant vmdk vdi vhd vhdx vhd-fixed", 1 },
+	{ "bootloader", "name", "grub2 systemd_boot extlinux", "grub2 grub2_s390x_emu systemd_boot custom zipl", 0 },
+	{ "bootloader", "console", "serial console gfxterm none", "", 0 },
+	{ "repository", "type", "apt-deb", "apk apt-deb apt-rpm deb-dir mirrors rpm-md", 0 },
+	{ "packages", "type", "bootstrap image delete uninstall",
+	  "bootstrap delete docker image iso oem pxe kis oci uninstall systemfiles", 0 },
+	{ "vmdisk", "controller", "ide sata lsilogic lsilogicsas pvscsi virtio",
+	  "ide buslogic lsilogic lsisas1068 legacyESX pvscsi", 0 },
+	{ "vmnic", "driver", "e1000 e1000e vmxnet3 virtio", "", 0 },
+};
+
+static const struct elem_spec *spec_for(const char *qname)
+{
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (!strcmp(specs[i].name, qname))
+			return &specs[i];
+	return NULL;
+}
+
+/* "a, b or c" for messages */
+static void add_choices(struct strbuf *sb, const char *list)
+{
+	size_t nr = 0, i = 0;
+
+	for (const char *p = list; *p; p += strspn(p, " "), nr++)
+		p += strcspn(p, " ");
+	for (const char *p = list; *p; i++) {
+		size_t n = strcspn(p, " ");
+		if (i)
+			strbuf_addstr(sb, i == nr - 1 ? " or " : ", ");
+		strbuf_add(sb, p, n);
+		p += n;
+		p += strspn(p, " ");
+	}
+}
+
+static void check_value(struct ctx *c, xmlNodePtr n, const struct value_spec *vs,
+			const char *value)
+{
+	CLEANUP_FREE char *copy = xstrdup(value);
+	const char *seps = vs->is_list ? ", " : "";
+	char *save = NULL;
+
+	for (char *v = vs->is_list ? strtok_r(copy, seps, &save) : copy; v;
+	     v = vs->is_list ? strtok_r(NULL, seps, &save) : NULL) {
+		if (in_list(vs->ours, v))
+			continue;
+		if (in_list(vs->kiwi, v)) {
+			add_error(c, n, "unsupported by jeos: %s=\"%s\" on <%s> (jeos builds %s)",
+				  vs->attr, v, vs->elem, vs->ours);
+		} else {
+			struct strbuf sb = STRBUF_INIT;
+			add_choices(&sb, vs->ours);
+			add_error(c, n, "invalid %s \"%s\" on <%s>: expected %s",
+				  vs->attr, v, vs->elem, sb.buf);
+			strbuf_release(&sb);
+		}
+	}
+}
+
+static void check_attributes(struct ctx *c, xmlNodePtr n, const struct elem_spec *spec)
+{
+	for (xmlAttrPtr a = n->properties; a; a = a->next) {
+		const char *name = (const char *)a->name;
+		const char *ns = a->ns ? (const char *)a->ns->href : NULL;
+		CLEANUP_FREE char *qname = NULL;
+
+		if (ns && !strcmp(ns, XSI_NS))
+			continue;
+		qname = ns && !strcmp(ns, JEOS_NS) ? xasprintf("jeos:%s", name) : xstrdup(name);
+		if (ns && strcmp(ns, JEOS_NS)) {
+			add_error(c, n, "unknown attribute %s (namespace %s) on <%s>",
+				  name, ns, spec->name);
+		} else if (!in_list(spec->attrs, qname)) {
+			if (!ns && kiwi_defines("attribute", name))
+				add_error(c, n, "unsupported by jeos: attribute %s on <%s>",
+					  name, spec->name);
+			else
+				add_error(c, n, "unknown attribute %s on <%s>: expected %s%s",
+					  qname, spec->name,
+					  *spec->attrs ? "one of " : "none",
+					  spec->attrs);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+			if (!ns && !strcmp(values[i].elem, spec->name) &&
+			    !strcmp(values[i].attr, name))
+				check_value(c, n, &values[i], attr(n, name));
+	}
+	/* Kiwi sources name schemes jeos does not fetch from (obs://, iso://...) */
+	if (!strcmp(spec->name, "source")) {
+		const char *path = attr(n, "path");
+		const char *scheme_end = path ? strstr(path, "://") : NULL;
+		if (scheme_end) {
+			CLEANUP_FREE char *scheme = xstrndup(path, (size_t)(scheme_end - path));
+			if (!in_list("mirror this file http https", scheme))
+				add_error(c, n, "unsupported by jeos: repository source scheme %s:// "
+					  "(jeos reads mirror://, this://, file://, http://, https://)",
+					  scheme);
+		}
+	}
+}
+
+static void check_names(struct ctx *c, xmlNodePtr n, const struct elem_spec *spec)
+{
+	check_attributes(c, n, spec);
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		const char *name = (const char *)k->name;
+		const char *ns;
+		CLEANUP_FREE char *qname = NULL;
+		const struct elem_spec *ks;
+
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		ns = k->ns ? (const char *)k->ns->href : NULL;
+		if (ns && strcmp(ns, JEOS_NS)) {
+			add_error(c, k, "unknown element <%s> (namespace %s) in <%s>",
+				  name, ns, spec->name);
+			continue;
+		}
+		qname = ns ? xasprintf("jeos:%s", name) : xstrdup(name);
+		if (!strcmp(spec->name, "oemconfig") && !ns &&
+		    str_has_prefix(name, "oem-") && kiwi_defines("element", name))
+			continue;
+		if (!in_list(spec->children, qname)) {
+			if (!ns && kiwi_defines("element", name))
+				add_error(c, k, "unsupported by jeos: element <%s>", name);
+			else
+				add_error(c, k, "unknown element <%s> in <%s>", qname, spec->name);
+			continue;
+		}
+		ks = spec_for(qname);
+		if (ks)
+			check_names(c, k, ks);
+	}
+	if (!strcmp(spec->name, "preferences"))
+		for (xmlNodePtr k = n->children; k; k = k->next)
+			if (is_elem(k, "packagemanager")) {
+				CLEANUP_FREE char *pm = text_of(k);
+				if (strcmp(pm, "apt"))
+					add_error(c, k, "%s: <packagemanager>%s</packagemanager>: jeos builds Debian appliances with apt",
+						  in_list("apk zypper dnf4 dnf5 microdnf pacman", pm) ?
+						  "unsupported by jeos" : "invalid value", pm);
+			}
+}
+
+/* ---- pass 3: RELAX NG ---- */
+
+static void capture_rng_error(void *data, xmlErrorPtr e)
+{
+	struct ctx *c = data;
+	CLEANUP_FREE char *msg = xstrdup(e->message ? e->message : "invalid");
+	size_t len = strlen(msg);
+	xmlNodePtr node = e->node;
+
+	while (len && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	if (node)
+		add_error(c, node, "schema: %s", msg);
+	else
+		add_error_at(c, c->file, e->line, "schema: %s", msg);
+}
+
+static int validate_schema(struct ctx *c)
+{
+	xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewMemParserCtxt(schema_recipe_rng,
+								(int)strlen(schema_recipe_rng));
+	xmlRelaxNGPtr schema = xmlRelaxNGParse(pc);
+	xmlRelaxNGValidCtxtPtr vc;
+	int rc;
+
+	xmlRelaxNGFreeParserCtxt(pc);
+	if (!schema)
+		abort(); /* the built-in schema is tested; it cannot fail here */
+	vc = xmlRelaxNGNewValidCtxt(schema);
+	xmlRelaxNGSetValidStructuredErrors(vc, capture_rng_error, c);
+	rc = xmlRelaxNGValidateDoc(vc, c->doc);
+	xmlRelaxNGFreeValidCtxt(vc);
+	xmlRelaxNGFree(schema);
+	if (rc != 0 && !c->nr_errors)
+		add_error_at(c, c->file, 1, "schema: the recipe does not validate");
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---- pass 4: profiles ---- */
+
+static void collect_profiles(struct ctx *c, xmlNodePtr root)
+{
+	for (xmlNodePtr n = root->children; n; n = n->next)
+		if (is_elem(n, "profiles"))
+			for (xmlNodePtr p = n->children; p; p = p->next)
+				if (is_elem(p, "profile")) {
+					ALLOC_GROW(c->defined, c->nr_defined + 1, c->alloc_defined);
+					c->defined[c->nr_defined++] = attr(p, "name");
+				}
+}
+
+static int profile_defined(struct ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nr_defined; i++)
+		if (!strcmp(c->defined[i], name))
+			return 1;
+	return 0;
+}
+
+static void defined_list(struct ctx *c, struct strbuf *sb)
+{
+	for (size_t i = 0; i < c->nr_defined; i++)
+		strbuf_addf(sb, "%s%s", i ? ", " : "", c->defined[i]);
+	if (!c->nr_defined)
+		strbuf_addstr(sb, "none");
+}
+
+/* Every profiles="a,b" must name defined profiles. */
+static void check_profile_refs(struct ctx *c, xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		const char *list;
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		list = attr(n, "profiles");
+		if (list) {
+			CLEANUP_FREE char *copy = xstrdup(list);
+			char *save = NULL;
+			for (char *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+				if (!profile_defined(c, p)) {
+					struct strbuf sb = STRBUF_INIT;
+					defined_list(c, &sb);
+					add_error(c, n, "undefined profile '%s' referenced by <%s> (defined: %s)",
+						  p, n->name, sb.buf);
+					strbuf_release(&sb);
+				}
+		}
+		check_profile_refs(c, n->children);
+	}
+}
+
+static int select_profiles(struct ctx *c, xmlNodePtr root, struct jeos_error *err)
+{
+	const char **want = c->opts ? c->opts->profiles : NULL;
+
+	c->selected = xcalloc(c->nr_defined + 1, sizeof(*c->selected));
+	if (want) {
+		for (; *want; want++) {
+			if (!profile_defined(c, *want)) {
+				struct strbuf sb = STRBUF_INIT;
+				defined_list(c, &sb);
+				jeos_fail(err, JEOS_EXIT_USAGE,
+					  "%s: error: --profile %s: no such profile (defined: %s)",
+					  c->file, *want, sb.buf);
+				strbuf_release(&sb);
+				return -1;
+			}
+			c->selected[c->nr_selected++] = *want;
+		}
+		return 0;
+	}
+	for (xmlNodePtr n = root->children; n; n = n->next)
+		if (is_elem(n, "profiles"))
+			for (xmlNodePtr p = n->children; p; p = p->next)
+				if (is_elem(p, "profile") && attr(p, "import") &&
+				    !strcmp(attr(p, "import"), "true"))
+					c->selected[c->nr_selected++] = attr(p, "name");
+	return 0;
+}
+
+/* A section applies when it names no profile or one of the selected. */
+static int active(struct ctx *c, xmlNodePtr n)
+{
+	const char *list = attr(n, "profiles");
+	CLEANUP_FREE char *copy = NULL;
+	char *save = NULL;
+
+	if (!list)
+		return 1;
+	copy = xstrdup(list);
+	for (char *p = strtok_r(copy, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+		for (size_t i = 0; i < c->nr_selected; i++)
+			if (!strcmp(c->selected[i], p))
+				return 1;
+	return 0;
+}
+
+/* ---- pass 4: typed recipe ---- */
+
+static int parse_uint(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+static char **split_words(const char *s, const char *seps)
+{
+	CLEANUP_FREE char *copy = xstrdup(s);
+	char **list = NULL, *save = NULL;
+	size_t nr = 0, alloc = 0;
+
+	for (char *p = strtok_r(copy, seps, &save); p; p = strtok_r(NULL, seps, &save)) {
+		ALLOC_GROW(list, nr + 2, alloc);
+		list[nr++] = xstrdup(p);
+	}
+	if (!list)
+		list = xcalloc(1, sizeof(*list));
+	list[nr] = NULL;
+	return list;
+}
+
+static void free_words(char **list)
+{
+	if (!list)
+		return;
+	for (char **p = list; *p; p++)
+		free(*p);
+	free(list);
+}
+
+static void replace(char **field, char *value)
+{
+	free(*field);
+	*field = value;
+}
+
+static void read_bootloader(struct ctx *c, xmlNodePtr n, struct recipe_type *t)
+{
+	const char *name = attr(n, "name");
+	const char *timeout = attr(n, "timeout");
+	unsigned long long v;
+
+	if (name)
+		t->bootloader = !strcmp(name, "systemd_boot") ? BL_SYSTEMD_BOOT :
+				!strcmp(name, "extlinux") ? BL_EXTLINUX : BL_GRUB2;
+	replace(&t->bootloader_console, dup_attr(n, "console"));
+	if (timeout && parse_uint(timeout, &v) == 0)
+		t->bootloader_timeout = (int)v;
+	if (t->bootloader == BL_SYSTEMD_BOOT && t->firmware != FW_EFI)
+		add_error(c, n, "bootloader systemd_boot needs firmware=\"efi\" on <type>");
+}
+
+static void read_size(struct ctx *c, xmlNodePtr n, struct recipe_type *t)
+{
+	CLEANUP_FREE char *text = text_of(n);
+	const char *unit = attr(n, "unit");
+	unsigned long long v;
+
+	if (parse_uint(text, &v) < 0 || v == 0) {
+		add_error(c, n, "<size> must be a positive whole number, got '%s'", text);
+		return;
+	}
+	t->size_bytes = v << (unit && !strcmp(unit, "G") ? 30 : 20);
+}
+
+static void read_machine(struct ctx *c, xmlNodePtr n, struct recipe_machine *m)
+{
+	const char *mem = attr(n, "memory"), *cpus = attr(n, "ncpus");
+	const char *hw = attr(n, "HWversion");
+	unsigned long long v;
+
+	m->present = 1;
+	m->memory_mib = 1024;
+	m->ncpus = 1;
+	m->hw_version = 14;
+	if (mem) {
+		if (parse_uint(mem, &v) < 0 || v < 16)
+			add_error(c, n, "memory must be a number of MiB (at least 16), got '%s'", mem);
+		else
+			m->memory_mib = v;
+	}
+	if (cpus) {
+		if (parse_uint(cpus, &v) < 0 || v < 1 || v > 256)
+			add_error(c, n, "ncpus must be a number from 1 to 256, got '%s'", cpus);
+		else
+			m->ncpus = (unsigned)v;
+	}
+	if (hw) {
+		/* VMware virtual hardware versions that exist: 4 (ESX 3) to 21 (vSphere 8U2). */
+		if (parse_uint(hw, &v) < 0 || v < 4 || v > 21)
+			add_error(c, n, "HWversion must be a VMware hardware version from 4 to 21, got '%s'", hw);
+		else
+			m->hw_version = (unsigned)v;
+	}
+	replace(&m->guest_os, dup_attr(n, "guestOS"));
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		if (is_elem(k, "vmdisk")) {
+			replace(&m->disk_controller, dup_attr(k, "controller"));
+		} else if (is_elem(k, "vmdvd")) {
+			m->dvd = 1;
+		} else if (is_elem(k, "vmnic")) {
+			struct recipe_nic *nic;
+			m->nics = xrealloc(m->nics, (m->nr_nics + 1) * sizeof(*m->nics));
+			nic = &m->nics[m->nr_nics++];
+			nic->driver = dup_attr(k, "driver");
+			nic->interface = dup_attr(k, "interface");
+			nic->mode = dup_attr(k, "mode");
+			nic->mac = dup_attr(k, "mac");
+		}
+	}
+	if (!m->disk_controller)
+		m->disk_controller = xstrdup("lsilogic");
+}
+
+static void read_type(struct ctx *c, xmlNodePtr n, struct recipe *r)
+{
+	struct recipe_type *t = &r->type;
+	const char *v;
+
+	t->line = (unsigned)xmlGetLineNo(n);
+	replace(&t->image, dup_attr(n, "image"));
+	if ((v = attr(n, "filesystem")))
+		t->filesystem = !strcmp(v, "xfs") ? FS_XFS : !strcmp(v, "btrfs") ? FS_BTRFS : FS_EXT4;
+	if ((v = attr(n, "firmware")))
+		t->firmware = !strcmp(v, "bios") ? FW_BIOS : FW_EFI;
+	if ((v = attr(n, "format"))) {
+		char **words = split_words(v, ", ");
+		static const char *names[] = { "raw", "raw.zst", "qcow2", "vmdk", "ovf", "ova" };
+		t->formats = 0;
+		for (char **w = words; *w; w++)
+			for (unsigned i = 0; i < 6; i++)
+				if (!strcmp(*w, names[i]))
+					t->formats |= 1u << i;
+		free_words(words);
+	}
+	replace(&t->kernelcmdline, dup_attr(n, "kernelcmdline"));
+	if ((v = attr(n, "bootpartition")))
+		t->bootpartition = !strcmp(v, "true");
+	replace(&t->devicepersistency, dup_attr(n, "devicepersistency"));
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		if (is_elem(k, "bootloader"))
+			read_bootloader(c, k, t);
+		else if (is_elem(k, "size"))
+			read_size(c, k, t);
+		else if (is_elem(k, "machine"))
+			read_machine(c, k, &r->machine);
+	}
+}
+
+static void read_kernel(xmlNodePtr n, struct recipe_kernel *k)
+{
+	const char *v;
+
+	if ((v = attr(n, "package")))
+		replace(&k->package, xstrdup(v));
+	replace(&k->config, dup_attr(n, "config"));
+	replace(&k->source, dup_attr(n, "source"));
+	if ((v = attr(n, "build")))
+		k->build = !strcmp(v, "true");
+	if ((v = attr(n, "modules")))
+		k->trim_modules = !strcmp(v, "trim");
+}
+
+static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
+{
+	struct recipe *r = c->r;
+
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (is_elem(k, "version"))
+			replace(&r->version, text_of(k));
+		else if (is_elem(k, "packagemanager"))
+			replace(&r->packagemanager, text_of(k));
+		else if (is_elem(k, "locale"))
+			replace(&r->locale, text_of(k));
+		else if (is_elem(k, "keytable"))
+			replace(&r->keytable, text_of(k));
+		else if (is_elem(k, "timezone"))
+			replace(&r->timezone, text_of(k));
+		else if (is_jeos_elem(k, "hostname"))
+			replace(&r->hostname, text_of(k));
+		else if (is_jeos_elem(k, "kernel"))
+			read_kernel(k, &r->kernel);
+		else if (is_elem(k, "type")) {
+			/* The first type wins unless a later one says primary="true". */
+			const char *primary = attr(k, "primary");
+			if (!*type || (primary && !strcmp(primary, "true")))
+				*type = k;
+		}
+	}
+}
+
+static void read_user(struct ctx *c, xmlNodePtr n)
+{
+	struct recipe *r = c->r;
+	struct recipe_user *u;
+	const char *fmt = attr(n, "pwdformat"), *id = attr(n, "id");
+	unsigned long long v;
+
+	if (!attr(n, "name") || !*attr(n, "name")) {
+		add_error(c, n, "<user> needs a name attribute");
+		return;
+	}
+	r->users = xrealloc(r->users, (r->nr_users + 1) * sizeof(*r->users));
+	u = &r->users[r->nr_users++];
+	memset(u, 0, sizeof(*u));
+	u->line = (unsigned)xmlGetLineNo(n);
+	u->name = dup_attr(n, "name");
+	u->password = dup_attr(n, "password");
+	u->password_plain = fmt && !strcmp(fmt, "plain");
+	u->home = dup_attr(n, "home");
+	u->shell = dup_attr(n, "shell");
+	u->groups = dup_attr(n, "groups");
+	u->realname = dup_attr(n, "realname");
+	u->id = id && parse_uint(id, &v) == 0 ? (long)v : -1;
+	if (u->password && *u->password && !u->password_plain && u->password[0] != '$' &&
+	    strcmp(u->password, "!") && strcmp(u->password, "*"))
+		add_error(c, n, "user %s: password is not a crypt(3) hash; "
+			  "say pwdformat=\"plain\" to have jeos hash it at build time", u->name);
+}
+
+/* file:// and this:// keyrings become host paths. */
+static char *keyring_path(struct ctx *c, const char *key)
+{
+	if (str_has_prefix(key, "file://"))
+		return xstrdup(key + strlen("file://"));
+	if (str_has_prefix(key, "this://"))
+		return xasprintf("%s/%s", c->r->dir, key + strlen("this://"));
+	return xstrdup(key);
+}
+
+static void read_repository(struct ctx *c, xmlNodePtr n)
+{
+	struct recipe *r = c->r;
+	struct recipe_repo *repo;
+	xmlNodePtr src = NULL;
+	const char *v;
+	struct jeos_error merr;
+
+	for (xmlNodePtr k = n->children; k; k = k->next)
+		if (is_elem(k, "source"))
+			src = k;
+	if (!src || !attr(src, "path")) {
+		add_error(c, n, "<repository%s%s> has no <source path=\"...\"/>",
+			  attr(n, "alias") ? " alias=" : "",
+			  attr(n, "alias") ? attr(n, "alias") : "");
+		return;
+	}
+	r->repos = xrealloc(r->repos, (r->nr_repos + 1) * sizeof(*r->repos));
+	repo = &r->repos[r->nr_repos++];
+	memset(repo, 0, sizeof(*repo));
+	repo->line = (unsigned)xmlGetLineNo(n);
+	repo->source = dup_attr(src, "path");
+	repo->alias = attr(n, "alias") ? dup_attr(n, "alias") :
+		      xasprintf("repo%zu", r->nr_repos);
+	repo->distribution = dup_attr(n, "distribution");
+	repo->components = split_words((v = attr(n, "components")) ? v : "main", " ,");
+	repo->architectures = dup_attr(n, "architectures");
+	repo->gpgcheck = !((v = attr(n, "repository_gpgcheck")) && !strcmp(v, "false"));
+	repo->priority = (v = attr(n, "priority")) ? atoi(v) : 0;
+	for (xmlNodePtr k = src->children; k; k = k->next)
+		if (is_elem(k, "signing") && attr(k, "key"))
+			replace(&repo->signing_key, keyring_path(c, attr(k, "key")));
+	if (!repo->distribution)
+		add_error(c, n, "apt-deb repository %s needs distribution=\"...\" (e.g. bookworm)",
+			  repo->alias);
+	if (mirror_resolve(repo->source, r->dir, c->opts ? c->opts->mirrors : NULL,
+			   c->opts && c->opts->apt_sources_root ? c->opts->apt_sources_root : "",
+			   &repo->uri, &merr) < 0)
+		add_error(c, src, "%s", merr.msg);
+}
+
+static void add_name(char ***list, size_t *nr, const char *name)
+{
+	*list = xrealloc(*list, (*nr + 1) * sizeof(**list));
+	(*list)[(*nr)++] = xstrdup(name);
+}
+
+/* Kiwi names architectures the rpm way. */
+static int arch_matches(const char *arch)
+{
+	return !arch || !strcmp(arch, BUILD_ARCH) || !strcmp(arch, "x86_64") ||
+	       !strcmp(arch, "all");
+}
+
+static void read_packages(struct ctx *c, xmlNodePtr n)
+{
+	struct recipe *r = c->r;
+	const char *type = attr(n, "type");
+	const char *rec = jeos_attr(n, "recommends");
+	enum pkg_list list = !strcmp(type, "bootstrap") ? PKGS_BOOTSTRAP :
+			     !strcmp(type, "delete") ? PKGS_DELETE :
+			     !strcmp(type, "uninstall") ? PKGS_UNINSTALL : PKGS_IMAGE;
+
+	if (rec && !strcmp(rec, "true"))
+		r->recommends = 1;
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		if (is_elem(k, "package")) {
+			struct recipe_package *p;
+			if (!arch_matches(attr(k, "arch")))
+				continue;
+			r->packages[list] = xrealloc(r->packages[list],
+				(r->nr_packages[list] + 1) * sizeof(*r->packages[list]));
+			p = &r->packages[list][r->nr_packages[list]++];
+			p->name = dup_attr(k, "name");
+			p->arch = attr(k, "arch") && strcmp(attr(k, "arch"), "x86_64") ?
+				  dup_attr(k, "arch") : NULL;
+			p->line = (unsigned)xmlGetLineNo(k);
+		} else if (is_elem(k, "archive")) {
+			struct recipe_archive *a;
+			CLEANUP_FREE char *path = xasprintf("%s/%s", r->dir, attr(k, "name"));
+			if (access(path, R_OK) < 0)
+				add_error(c, k, "archive %s not found in the recipe directory",
+					  attr(k, "name"));
+			r->archives = xrealloc(r->archives, (r->nr_archives + 1) * sizeof(*r->archives));
+			a = &r->archives[r->nr_archives++];
+			a->name = dup_attr(k, "name");
+			a->target_dir = xstrdup(attr(k, "target_dir") ? attr(k, "target_dir") : "/");
+			a->line = (unsigned)xmlGetLineNo(k);
+		} else if (is_elem(k, "namedCollection")) {
+			add_error(c, k, "namedCollection '%s': apt has no package patterns; "
+				  "list the packages with <package name=.../> instead", attr(k, "name"));
+		}
+	}
+}
+
+static void read_file_list(xmlNodePtr n, char ***list, size_t *nr)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next)
+		if (is_elem(k, "file") && attr(k, "name"))
+			add_name(list, nr, attr(k, "name"));
+}
+
+static void check_schemaversion(struct ctx *c, xmlNodePtr root)
+{
+	const char *v = attr(root, "schemaversion");
+	unsigned major = 0, minor = 0;
+
+	if (!v) {
+		add_error(c, root, "<image> needs a schemaversion attribute (7.4 to 8.x)");
+		return;
+	}
+	if (sscanf(v, "%u.%u", &major, &minor) != 2 ||
+	    !((major == 7 && minor >= 4) || major == 8))
+		add_error(c, root, "schemaversion \"%s\" is not supported: jeos reads 7.4 to 8.x", v);
+}
+
+static int valid_hostname(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (!len || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+static void find_recipe_files(struct recipe *r)
+{
+	static const struct { const char *name; size_t off; int dir; } files[] = {
+		{ "root", offsetof(struct recipe, root_overlay), 1 },
+		{ "config.sh", offsetof(struct recipe, config_sh), 0 },
+		{ "images.sh", offsetof(struct recipe, images_sh), 0 },
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = xasprintf("%s/%s", r->dir, files[i].name);
+		if (stat(path, &st) == 0 && (files[i].dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+			*(char **)((char *)r + files[i].off) = path;
+		else
+			free(path);
+	}
+}
+
+static void read_recipe(struct ctx *c, xmlNodePtr root)
+{
+	struct recipe *r = c->r;
+	xmlNodePtr type = NULL;
+
+	r->name = dup_attr(root, "name");
+	if (!r->name)
+		add_error(c, root, "<image> needs a name attribute");
+	r->schemaversion = dup_attr(root, "schemaversion");
+	check_schemaversion(c, root);
+	r->type.filesystem = FS_EXT4;
+	r->type.firmware = FW_BIOS;
+	r->type.bootloader = BL_GRUB2;
+	r->type.bootloader_timeout = -1;
+	r->type.formats = FMT_RAW;
+	r->kernel.package = xstrdup(DEFAULT_KERNEL);
+
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || !active(c, n))
+			continue;
+		if (is_elem(n, "description")) {
+			for (xmlNodePtr k = n->children; k; k = k->next) {
+				if (is_elem(k, "author"))
+					replace(&r->author, text_of(k));
+				else if (is_elem(k, "contact"))
+					replace(&r->contact, text_of(k));
+				else if (is_elem(k, "specification"))
+					replace(&r->specification, text_of(k));
+				else if (is_elem(k, "license"))
+					replace(&r->license, text_of(k));
+			}
+		} else if (is_elem(n, "preferences")) {
+			read_preferences(c, n, &type);
+		} else if (is_elem(n, "users")) {
+			for (xmlNodePtr k = n->children; k; k = k->next)
+				if (is_elem(k, "user"))
+					read_user(c, k);
+		} else if (is_elem(n, "repository")) {
+			read_repository(c, n);
+		} else if (is_elem(n, "packages")) {
+			read_packages(c, n);
+		} else if (is_elem(n, "drivers")) {
+			read_file_list(n, &r->drivers, &r->nr_drivers);
+		} else if (is_elem(n, "strip")) {
+			const char *t = attr(n, "type");
+			enum strip_type st = !strcmp(t, "tools") ? STRIP_TOOLS :
+					     !strcmp(t, "libs") ? STRIP_LIBS : STRIP_DELETE;
+			read_file_list(n, &r->strip[st], &r->nr_strip[st]);
+		} else if (is_jeos_elem(n, "overlay")) {
+			add_name(&r->overlays, &r->nr_overlays, attr(n, "name"));
+		}
+	}
+	if (type) {
+		read_type(c, type, r);
+	} else if (c->nr_defined) {
+		struct strbuf sb = STRBUF_INIT;
+		defined_list(c, &sb);
+		add_error(c, root, "no <type> in the selected profiles; choose a profile "
+			  "with --profile (defined: %s)", sb.buf);
+		strbuf_release(&sb);
+	} else {
+		add_error(c, root, "no <type>: a recipe needs "
+			  "<preferences><type image=\"oem\" .../></preferences>");
+	}
+	if (!r->nr_repos && r->name)
+		add_error(c, root, "no <repository> in the selected profiles: jeos needs at least one");
+	if (!r->packagemanager)
+		r->packagemanager = xstrdup("apt");
+	if (!r->version)
+		r->version = xstrdup("1.0.0");
+	if (!r->hostname)
+		r->hostname = xstrdup(r->name && valid_hostname(r->name) ? r->name : "localhost");
+	else if (!valid_hostname(r->hostname))
+		add_error(c, root, "hostname \"%s\" is not a valid host name (letters, digits, '-')",
+			  r->hostname);
+	r->profiles = xcalloc(c->nr_selected + 1, sizeof(*r->profiles));
+	for (size_t i = 0; i < c->nr_selected; i++)
+		r->profiles[i] = xstrdup(c->selected[i]);
+	find_recipe_files(r);
+}
+
+/* ---- entry points ---- */
+
+/* path: a recipe directory (config.xml, or its one *.kiwi) or the file. */
+static int locate(const char *path, char **file, char **dir, struct jeos_error *err)
+{
+	struct stat st;
+	char real[PATH_MAX];
+
+	if (stat(path, &st) < 0)
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: error: no such recipe: %s",
+				 path, strerror(errno));
+	if (!realpath(path, real))
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: error: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		*file = xstrdup(path);
+		*dir = dir_of(real);
+		return 0;
+	}
+	*dir = xstrdup(real);
+	*file = xasprintf("%s/config.xml", path);
+	if (access(*file, F_OK) == 0)
+		return 0;
+	free(*file);
+	*file = NULL;
+
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int found = 0;
+	while (d && (de = readdir(d)))
+		if (str_has_suffix(de->d_name, ".kiwi")) {
+			found++;
+			free(*file);
+			*file = xasprintf("%s/%s", path, de->d_name);
+		}
+	if (d)
+		closedir(d);
+	if (found == 1)
+		return 0;
+	free(*file);
+	*file = NULL;
+	free(*dir);
+	*dir = NULL;
+	return jeos_fail(err, JEOS_EXIT_USAGE,
+			 found ? "%s: error: more than one *.kiwi file; name the one to use"
+			       : "%s: error: no config.xml or *.kiwi file in this directory",
+			 path);
+}
+
+int recipe_load(struct recipe **out, const char *path,
+		const struct recipe_options *opts, struct jeos_error *err)
+{
+	struct ctx c = { .opts = opts, .errors = STRBUF_INIT };
+	struct recipe *r = xcalloc(1, sizeof(*r));
+	xmlNodePtr root;
+	int rc = -1;
+
+	c.r = r;
+	if (locate(path, &r->path, &r->dir, err) < 0)
+		goto out;
+	c.file = r->path;
+	c.doc = read_xml(&c, r->path, NULL, 0);
+	if (!c.doc)
+		goto report;
+	root = xmlDocGetRootElement(c.doc);
+	if (!root || !is_elem(root, "image")) {
+		add_error(&c, root ? root : (xmlNodePtr)c.doc,
+			  "the root element must be <image> (a Kiwi image description)");
+		goto report;
+	}
+	{
+		char real[PATH_MAX];
+		if (realpath(r->path, real)) {
+			ALLOC_GROW(c.include_stack, 1, c.include_alloc);
+			c.include_stack[c.include_depth++] = xstrdup(real);
+		}
+	}
+	if (expand_includes(&c, root, r->path) < 0)
+		goto report;
+	check_names(&c, root, spec_for("image"));
+	if (c.nr_errors)
+		goto report;
+	if (validate_schema(&c) < 0)
+		goto report;
+	collect_profiles(&c, root);
+	check_profile_refs(&c, root);
+	if (c.nr_errors)
+		goto report;
+	if (select_profiles(&c, root, err) < 0)
+		goto out;
+	read_recipe(&c, root);
+report:
+	rc = flush_errors(&c, err);
+out:
+	if (rc < 0) {
+		recipe_free(r);
+		r = NULL;
+	}
+	*out = r;
+	for (size_t i = 0; i < c.nr_origins; i++)
+		free(c.origins[i].file);
+	free(c.origins);
+	for (size_t i = 0; i < c.include_depth; i++)
+		free(c.include_stack[i]);
+	free(c.include_stack);
+	free(c.defined);
+	free(c.selected);
+	strbuf_release(&c.errors);
+	xmlFreeDoc(c.doc);
+	return rc;
+}
+
+void recipe_free(struct recipe *r)
+{
+	if (!r)
+		return;
+	free(r->path);
+	free(r->dir);
+	free(r->name);
+	free(r->schemaversion);
+	free(r->author);
+	free(r->contact);
+	free(r->specification);
+	free(r->license);
+	free(r->version);
+	free(r->packagemanager);
+	free(r->locale);
+	free(r->keytable);
+	free(r->timezone);
+	free(r->hostname);
+	free_words(r->profiles);
+	free(r->type.image);
+	free(r->type.kernelcmdline);
+	free(r->type.bootloader_console);
+	free(r->type.devicepersistency);
+	free(r->machine.guest_os);
+	free(r->machine.disk_controller);
+	for (size_t i = 0; i < r->machine.nr_nics; i++) {
+		free(r->machine.nics[i].driver);
+		free(r->machine.nics[i].interface);
+		free(r->machine.nics[i].mode);
+		free(r->machine.nics[i].mac);
+	}
+	free(r->machine.nics);
+	free(r->kernel.package);
+	free(r->kernel.config);
+	free(r->kernel.source);
+	for (size_t i = 0; i < r->nr_repos; i++) {
+		struct recipe_repo *p = &r->repos[i];
+		free(p->alias);
+		free(p->source);
+		free(p->uri);
+		free(p->distribution);
+		free_words(p->components);
+		free(p->architectures);
+		free(p->signing_key);
+	}
+	free(r->repos);
+	for (int l = 0; l < PKGS_NR; l++) {
+		for (size_t i = 0; i < r->nr_packages[l]; i++) {
+			free(r->packages[l][i].name);
+			free(r->packages[l][i].arch);
+		}
+		free(r->packages[l]);
+	}
+	for (size_t i = 0; i < r->nr_archives; i++) {
+		free(r->archives[i].name);
+		free(r->archives[i].target_dir);
+	}
+	free(r->archives);
+	for (size_t i = 0; i < r->nr_users; i++) {
+		struct recipe_user *u = &r->users[i];
+		free(u->name);
+		free(u->password);
+		free(u->home);
+		free(u->shell);
+		free(u->groups);
+		free(u->realname);
+	}
+	free(r->users);
+	for (size_t i = 0; i < r->nr_overlays; i++)
+		free(r->overlays[i]);
+	free(r->overlays);
+	for (size_t i = 0; i < r->nr_drivers; i++)
+		free(r->drivers[i]);
+	free(r->drivers);
+	for (int t = 0; t < 3; t++) {
+		for (size_t i = 0; i < r->nr_strip[t]; i++)
+			free(r->strip[t][i]);
+		free(r->strip[t]);
+	}
+	free(r->root_overlay);
+	free(r->config_sh);
+	free(r->images_sh);
+	free(r);
+}
+
+const char *fs_type_name(enum fs_type fs)
+{
+	return fs == FS_XFS ? "xfs" : fs == FS_BTRFS ? "btrfs" : "ext4";
+}
+
+const char *firmware_name(enum firmware fw)
+{
+	return fw == FW_EFI ? "efi" : "bios";
+}
+
+const char *bootloader_name(enum bootloader bl)
+{
+	return bl == BL_SYSTEMD_BOOT ? "systemd_boot" : bl == BL_EXTLINUX ? "extlinux" : "grub2";
+}
+
+const char *pkg_list_name(enum pkg_list l)
+{
+	static const char *names[] = { "bootstrap", "image", "delete", "uninstall" };
+	return names[l];
+}
+
+static void print_formats(unsigned formats, FILE *out)
+{
+	static const char *names[] = { "raw", "raw.zst", "qcow2", "vmdk", "ovf", "ova" };
+	int first = 1;
+
+	for (unsigned i = 0; i < 6; i++)
+		if (formats & (1u << i)) {
+			fprintf(out, "%s%s", first ? "" : ",", names[i]);
+			first = 0;
+		}
+}
+
+void recipe_print_summary(const struct recipe *r, FILE *out)
+{
+	const struct recipe_type *t = &r->type;
+	char size[32];
+
+	fprintf(out, "recipe:       %s\n", r->path);
+	fprintf(out, "name:         %s\n", r->name);
+	fprintf(out, "version:      %s\n", r->version);
+	if (r->specification)
+		fprintf(out, "description:  %s\n", r->specification);
+	fprintf(out, "profiles:     ");
+	for (char **p = r->profiles; *p; p++)
+		fprintf(out, "%s%s", p == r->profiles ? "" : ", ", *p);
+	fprintf(out, "%s\n", r->profiles[0] ? "" : "(none)");
+	fprintf(out, "type:         image=%s filesystem=%s format=", t->image,
+		fs_type_name(t->filesystem));
+	print_formats(t->formats, out);
+	fprintf(out, " firmware=%s bootloader=%s", firmware_name(t->firmware),
+		bootloader_name(t->bootloader));
+	if (t->bootloader_console)
+		fprintf(out, " console=%s", t->bootloader_console);
+	if (t->bootloader_timeout >= 0)
+		fprintf(out, " timeout=%d", t->bootloader_timeout);
+	fprintf(out, " size=%s\n", t->size_bytes ? human_size(t->size_bytes, size) : "auto");
+	if (t->kernelcmdline)
+		fprintf(out, "cmdline:      %s\n", t->kernelcmdline);
+	fprintf(out, "kernel:       %s%s%s%s\n", r->kernel.package,
+		r->kernel.trim_modules ? " (modules trimmed)" : "",
+		r->kernel.build ? " built from " : "",
+		r->kernel.build && r->kernel.config ? r->kernel.config : "");
+	fprintf(out, "system:       hostname=%s locale=%s keytable=%s timezone=%s\n",
+		r->hostname, r->locale ? r->locale : "C.UTF-8",
+		r->keytable ? r->keytable : "us", r->timezone ? r->timezone : "UTC");
+	if (r->machine.present) {
+		const struct recipe_machine *m = &r->machine;
+		fprintf(out, "machine:      memory=%lluMiB ncpus=%u HWversion=%u controller=%s",
+			(unsigned long long)m->memory_mib, m->ncpus, m->hw_version,
+			m->disk_controller);
+		if (m->guest_os)
+			fprintf(out, " guestOS=%s", m->guest_os);
+		for (size_t i = 0; i < m->nr_nics; i++)
+			fprintf(out, " nic%s=%s", m->nics[i].interface,
+				m->nics[i].driver ? m->nics[i].driver : "virtio");
+		fprintf(out, "\n");
+	}
+	for (size_t i = 0; i < r->nr_repos; i++) {
+		const struct recipe_repo *p = &r->repos[i];
+		fprintf(out, "repository:   %s %s %s", p->alias, p->uri, p->distribution);
+		for (char **c = p->components; *c; c++)
+			fprintf(out, " %s", *c);
+		fprintf(out, " (%s)\n", !p->gpgcheck ? "UNSIGNED: gpgcheck off" :
+			p->signing_key ? p->signing_key : DEFAULT_KEYRING);
+	}
+	fprintf(out, "packages:     bootstrap=%zu image=%zu delete=%zu uninstall=%zu%s\n",
+		r->nr_packages[PKGS_BOOTSTRAP], r->nr_packages[PKGS_IMAGE],
+		r->nr_packages[PKGS_DELETE], r->nr_packages[PKGS_UNINSTALL],
+		r->recommends ? " (with Recommends)" : "");
+	for (size_t i = 0; i < r->nr_users; i++) {
+		const struct recipe_user *u = &r->users[i];
+		fprintf(out, "user:         %s home=%s shell=%s groups=%s password=%s\n",
+			u->name, u->home ? u->home : "-", u->shell ? u->shell : "-",
+			u->groups ? u->groups : "-",
+			!u->password || !*u->password ? "none" :
+			u->password_plain ? "plain, hashed at build time" : "hashed");
+	}
+	for (size_t i = 0; i < r->nr_overlays; i++)
+		fprintf(out, "overlay:      overlays/%s\n", r->overlays[i]);
+	if (r->root_overlay)
+		fprintf(out, "overlay:      root/\n");
+	for (size_t i = 0; i < r->nr_archives; i++)
+		fprintf(out, "archive:      %s -> %s\n", r->archives[i].name, r->archives[i].target_dir);
+	if (r->config_sh)
+		fprintf(out, "script:       config.sh\n");
+	if (r->images_sh)
+		fprintf(out, "script:       images.sh\n");
+}

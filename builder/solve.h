@@ -1,0 +1,47 @@
+/* solve.h - dependency solving with libsolv: which .debs make up the image.
+ *
+ * The install set is what `mmdebstrap --variant=minbase` installs (every
+ * package that is Essential: yes or Priority: required, plus apt), plus the
+ * recipe's bootstrap and image packages, closed over Pre-Depends and
+ * Depends (and Recommends when asked), honouring Provides, versions,
+ * alternatives, Conflicts and Breaks.
+ *
+ * When several candidates exist, the index with the higher priority wins
+ * (like an apt Pin-Priority, even over a higher version elsewhere); among
+ * equal priorities the higher version wins, then the earlier index.
+ */
+#ifndef JEOS_SOLVE_H
+#define JEOS_SOLVE_H
+
+#include <stddef.h>
+#include "pkgset.h"
+#include "recipe.h"
+#include "util.h"
+
+/* One Packages index, uncompressed and already verified. */
+struct solve_index {
+	const char *path;
+	int repo;     /* copied to pkg->repo: index into recipe->repos */
+	int priority; /* higher wins, see above */
+};
+
+struct solve_input {
+	const char *arch;                  /* Debian build architecture: "amd64" */
+	const struct solve_index *indexes;
+	size_t nr_indexes;
+	/* Reads packages[PKGS_BOOTSTRAP] and packages[PKGS_IMAGE], and path
+	 * for messages. A package whose arch list (Kiwi: "x86_64,aarch64";
+	 * Debian names work too) leaves out the build architecture is skipped.
+	 * A purely virtual name is accepted when one package provides it. */
+	const struct recipe *recipe;
+	int recommends;                    /* install Recommends too */
+};
+
+/* Fills out (sorted by name) with the install set. An unknown package
+ * (with the closest known name as a hint) or an unsatisfiable request
+ * (with libsolv's explanation) fails with JEOS_EXIT_FAILED: the recipe is
+ * valid, the repositories cannot serve it. */
+int solve(const struct solve_input *in, struct pkgset *out,
+	  struct jeos_error *err);
+
+#endif
