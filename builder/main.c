@@ -8,8 +8,11 @@
 
 #include <libxml/parser.h>
 
+#include "build.h"
+#include "fetch.h"
 #include "mirror.h"
 #include "recipe.h"
+#include "resolve.h"
 #include "util.h"
 
 #define JEOS_VERSION "0.1.0"
@@ -21,6 +24,9 @@ struct common_opts {
 	struct mirror_map mirrors;
 	struct recipe_options recipe;
 	const char *recipe_path;
+	const char *cache_dir;
+	const char *out_dir;
+	int download;
 };
 
 static const char usage_main[] =
@@ -30,6 +36,8 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  validate RECIPE   check a recipe and print its normalized summary\n"
+	"  resolve RECIPE    print the exact package set; --download fetches it\n"
+	"  build RECIPE -o OUTDIR   build the appliance\n"
 	"\n"
 	"Run 'jeos COMMAND --help' for a command's options.\n"
 	"options: --help, --version\n"
@@ -47,12 +55,43 @@ static const char usage_validate[] =
 	"                        apt sources, or $JEOS_MIRROR_N)\n"
 	"  -q, --quiet           no progress or information messages\n";
 
-enum { OPT_HELP = 'h' };
+static const char usage_resolve[] =
+	"usage: jeos resolve RECIPE [--profile P]... [--mirror NAME=URI]... [--download]\n"
+	"                    [--cache DIR] [--quiet]\n"
+	"\n"
+	"Verify the recipe's repositories (signed InRelease), solve its package\n"
+	"set with libsolv and print it: one 'name version arch' line per package,\n"
+	"then the count, the download size and the installed size.\n"
+	"\n"
+	"  -p, --profile P       select profile P (repeatable)\n"
+	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
+	"  -d, --download        also fetch and verify every package into the cache\n"
+	"  -c, --cache DIR       the download cache [$XDG_CACHE_HOME/jeos]\n"
+	"  -q, --quiet           no progress output\n";
+
+static const char usage_build[] =
+	"usage: jeos build RECIPE -o OUTDIR [--profile P]... [--mirror NAME=URI]...\n"
+	"                  [--cache DIR] [--quiet]\n"
+	"\n"
+	"Build the appliance: OUTDIR/NAME.amd64-VERSION.raw plus the recipe's formats,\n"
+	"NAME...packages (name|version|arch|sha256 per package) and NAME...sha256.\n"
+	"Outputs appear under their final names only when the build succeeded.\n"
+	"\n"
+	"  -o, --output DIR      where the outputs go (required)\n"
+	"  -p, --profile P       select profile P (repeatable)\n"
+	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
+	"  -c, --cache DIR       the package cache [$XDG_CACHE_HOME/jeos]\n"
+	"  -q, --quiet           no progress output\n"
+	"environment: LIBGUESTFS_BACKEND_SETTINGS (e.g. force_tcg), JEOS_OVERLAYS\n"
+	"(the overlays directory), SOURCE_DATE_EPOCH.\n";
 
 static const struct option common_long[] = {
 	{ "profile", required_argument, NULL, 'p' },
 	{ "mirror", required_argument, NULL, 'm' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "cache", required_argument, NULL, 'c' },
+	{ "download", no_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -72,7 +111,7 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:qh", common_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:qc:do:h", common_long, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->profiles = xrealloc(o->profiles, (o->nr_profiles + 2) * sizeof(*o->profiles));
@@ -85,6 +124,15 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 			break;
 		case 'q':
 			log_set_quiet(1);
+			break;
+		case 'c':
+			o->cache_dir = optarg;
+			break;
+		case 'd':
+			o->download = 1;
+			break;
+		case 'o':
+			o->out_dir = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -132,11 +180,100 @@ out:
 	return rc;
 }
 
+static int cmd_resolve(int argc, char **argv)
+{
+	struct common_opts o = { 0 };
+	struct jeos_error err;
+	struct recipe *r = NULL;
+	struct fetcher *f = NULL;
+	struct resolved res = { 0 };
+	int rc = parse_common(argc, argv, usage_resolve, &o);
+
+	if (rc >= 0)
+		goto out;
+	struct fetch_options fo = { .cache_dir = o.cache_dir };
+	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) < 0 ||
+	    fetcher_new(&f, &fo, &err) < 0 ||
+	    resolve_recipe(r, f, o.download, &res, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		rc = err.code;
+		goto out;
+	}
+	resolved_print(&res, stdout);
+	if (o.download) {
+		const struct fetch_stats *st = fetcher_stats(f);
+		char b[32];
+		printf("fetched %zu, %zu already in the cache (%s transferred), cache %s\n",
+		       st->downloaded, st->cached, human_size(st->bytes, b), fetcher_cache_dir(f));
+	}
+	rc = JEOS_EXIT_OK;
+out:
+	resolved_free(&res);
+	fetcher_free(f);
+	recipe_free(r);
+	free_common(&o);
+	return rc;
+}
+
+/* overlays/ beside the binary's source tree, unless JEOS_OVERLAYS says. */
+static char *overlays_dir(const char *argv0)
+{
+	const char *env = getenv("JEOS_OVERLAYS");
+	char exe[4096];
+	ssize_t n;
+
+	if (env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			return xasprintf("%s/../overlays", exe);
+		}
+	}
+	(void)argv0;
+	return xstrdup("overlays");
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	struct common_opts o = { 0 };
+	struct jeos_error err;
+	struct recipe *r = NULL;
+	CLEANUP_FREE char *overlays = overlays_dir(argv[0]);
+	int rc = parse_common(argc, argv, usage_build, &o);
+
+	if (rc >= 0)
+		goto out;
+	if (!o.out_dir) {
+		rc = usage_error(usage_build, "%s", "-o OUTDIR is needed");
+		goto out;
+	}
+	struct build_options bo = {
+		.out_dir = o.out_dir, .cache_dir = o.cache_dir, .overlays_dir = overlays,
+	};
+	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) < 0 ||
+	    build_appliance(r, &bo, &err) < 0) {
+		fprintf(stderr, "%s%s\n", strstr(err.msg, "error: ") ? "" : "jeos: error: ", err.msg);
+		rc = err.code;
+		goto out;
+	}
+	rc = JEOS_EXIT_OK;
+out:
+	recipe_free(r);
+	free_common(&o);
+	return rc;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "validate", cmd_validate },
+	{ "resolve", cmd_resolve },
+	{ "build", cmd_build },
 };
 
 int main(int argc, char **argv)

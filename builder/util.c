@@ -275,6 +275,59 @@ int mkdir_p(const char *path, unsigned mode, struct jeos_error *err)
 	return 0;
 }
 
+/* ---- strset ---- */
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 5381; /* djb2 */
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static size_t strset_slot(char **slots, size_t alloc, const char *s)
+{
+	size_t i = str_hash(s) & (alloc - 1);
+	while (slots[i] && strcmp(slots[i], s))
+		i = (i + 1) & (alloc - 1);
+	return i;
+}
+
+int strset_has(const struct strset *set, const char *s)
+{
+	return set->alloc && set->slots[strset_slot(set->slots, set->alloc, s)];
+}
+
+int strset_add(struct strset *set, const char *s)
+{
+	size_t i;
+
+	if ((set->nr + 1) * 2 > set->alloc) {
+		size_t alloc = set->alloc ? set->alloc * 2 : 64;
+		char **slots = xcalloc(alloc, sizeof(*slots));
+		for (size_t k = 0; k < set->alloc; k++)
+			if (set->slots[k])
+				slots[strset_slot(slots, alloc, set->slots[k])] = set->slots[k];
+		free(set->slots);
+		set->slots = slots;
+		set->alloc = alloc;
+	}
+	i = strset_slot(set->slots, set->alloc, s);
+	if (set->slots[i])
+		return 0;
+	set->slots[i] = xstrdup(s);
+	set->nr++;
+	return 1;
+}
+
+void strset_clear(struct strset *set)
+{
+	for (size_t i = 0; i < set->alloc; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	memset(set, 0, sizeof(*set));
+}
+
 int str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

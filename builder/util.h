@@ -91,6 +91,16 @@ int commit_file(char **tmp, const char *final_path, struct jeos_error *err);
 /* mkdir -p */
 int mkdir_p(const char *path, unsigned mode, struct jeos_error *err);
 
+/* A set of strings (open addressing); strings are copied. */
+struct strset {
+	char **slots;
+	size_t nr, alloc;
+};
+/* Returns 1 if s was added, 0 if it was already there. */
+int strset_add(struct strset *set, const char *s);
+int strset_has(const struct strset *set, const char *s);
+void strset_clear(struct strset *set);
+
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
 

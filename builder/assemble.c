@@ -1,0 +1,499 @@
+/* assemble.c - see assemble.h. */
+#include "assemble.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <guestfs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "guest.h"
+#include "rootfs.h"
+
+/* Headroom over the packages' installed size when <size> is absent: the
+ * initramfs, dpkg's database, logs written at first boot and some room to
+ * work. The disk is sparse, so unused space costs nothing in the outputs. */
+#define AUTO_SIZE_PERCENT 130
+#define AUTO_SIZE_EXTRA (256ull << 20)
+
+#define STAGES 6
+
+static void stage(int n, const char *name, double start)
+{
+	log_info("[%d/%d] %s (%.0f s)", n, STAGES, name, now_seconds() - start);
+}
+
+/* 'it'\''s' */
+static void add_quoted(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\'');
+	for (; *s; s++)
+		if (*s == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *s);
+	strbuf_addch(sb, '\'');
+}
+
+/* Runs a shell script in the guest's root (a chroot with /dev, /proc and
+ * /sys bound by libguestfs). On failure the error carries the script's
+ * own output, which is what a user needs to fix it. */
+static int run_script(struct guest *gu, const char *what, const char *script,
+		      struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	CLEANUP_FREE char *out = NULL;
+	static const char path[] = "/.jeos-script";
+
+	if (guestfs_write(g, path, script, strlen(script)) < 0)
+		return guest_fail(gu, err, "%s", what);
+	/* stderr is what libguestfs puts in its error message */
+	out = guestfs_sh(g, "sh -e /.jeos-script 1>&2; rc=$?; rm -f /.jeos-script; exit $rc");
+	if (!out)
+		return guest_fail(gu, err, "%s", what);
+	return 0;
+}
+
+/* ---- the disk ---- */
+
+static uint64_t auto_size(const struct pkgset *set)
+{
+	uint64_t installed = 0;
+
+	for (size_t i = 0; i < set->nr; i++)
+		installed += set->pkgs[i].installed_size;
+	installed = installed * AUTO_SIZE_PERCENT / 100 + AUTO_SIZE_EXTRA;
+	return (installed + (1 << 20) - 1) & ~((uint64_t)(1 << 20) - 1);
+}
+
+static int create_sparse(const char *path, uint64_t size, struct jeos_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+static int make_filesystem(struct guest *gu, const struct recipe *r, struct image *img,
+			   struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	const char *fs = fs_type_name(r->type.filesystem);
+
+	if (guestfs_part_init(g, "/dev/sda", "mbr") < 0 ||
+	    guestfs_part_add(g, "/dev/sda", "p", 2048, -1) < 0 ||
+	    guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0)
+		return guest_fail(gu, err, "partitioning the disk");
+	if (guestfs_mkfs_opts(g, fs, "/dev/sda1", GUESTFS_MKFS_OPTS_LABEL, "root", -1) < 0)
+		return guest_fail(gu, err, "making the filesystem");
+	if (guestfs_mount(g, "/dev/sda1", "/") < 0)
+		return guest_fail(gu, err, "mounting the root filesystem");
+	img->root_uuid = guestfs_vfs_uuid(g, "/dev/sda1");
+	if (!img->root_uuid)
+		return guest_fail(gu, err, "reading the filesystem UUID");
+	return 0;
+}
+
+/* ---- packages ---- */
+
+/* Lists the initramfs needs to find its root disk on the declared
+ * controller; MODULES=list keeps everything else out (JeOS: lean). */
+static const char initramfs_conf[] =
+	"# written by jeos: only the modules listed in modules.d/jeos\n"
+	"MODULES=list\n";
+
+static int prepare_configure(struct guest *gu, const struct recipe *r, struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	struct strbuf mods = STRBUF_INIT;
+	int rc;
+
+	strbuf_addstr(&mods, "# written by jeos: drivers for the root disk\n"
+		      "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nahci\nata_piix\n");
+	strbuf_addf(&mods, "%s\n", fs_type_name(r->type.filesystem));
+	rc = guestfs_mkdir_p(g, "/etc/initramfs-tools/conf.d") < 0 ||
+	     guestfs_mkdir_p(g, "/usr/share/initramfs-tools/modules.d") < 0 ||
+	     guestfs_write(g, "/etc/initramfs-tools/conf.d/jeos.conf", initramfs_conf,
+			   strlen(initramfs_conf)) < 0 ||
+	     guestfs_write(g, "/usr/share/initramfs-tools/modules.d/jeos", mods.buf, mods.len) < 0
+		     ? guest_fail(gu, err, "writing the initramfs configuration") : 0;
+	strbuf_release(&mods);
+	return rc;
+}
+
+/* What dpkg does after unpacking: preinst "install" for every package
+ * (status order), then configure everything in dependency order. Service
+ * starts are blocked by policy-rc.d, as in every image builder. */
+static const char configure_script[] =
+	"export DEBIAN_FRONTEND=noninteractive DEBCONF_NONINTERACTIVE_SEEN=true\n"
+	"export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+	"printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d\n"
+	"chmod 755 /usr/sbin/policy-rc.d\n"
+	"for p in $(sed -n 's/^Package: //p' /var/lib/dpkg/status); do\n"
+	"  for f in /var/lib/dpkg/info/$p.preinst /var/lib/dpkg/info/$p:*.preinst; do\n"
+	"    if [ -x \"$f\" ]; then \"$f\" install; fi\n"
+	"  done\n"
+	"done\n"
+	"dpkg --configure -a --force-confdef --force-confold\n"
+	"rm -f /usr/sbin/policy-rc.d\n";
+
+/* ---- system setup ---- */
+
+static char *hash_password(const char *plain, struct jeos_error *err)
+{
+	CLEANUP_FREE char *salt = crypt_gensalt_ra("$6$", 0, NULL, 0);
+	void *data = NULL;
+	int size = 0;
+	char *hash, *out = NULL;
+
+	if (!salt) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot make a password salt: %s", strerror(errno));
+		return NULL;
+	}
+	hash = crypt_ra(plain, salt, &data, &size);
+	if (hash && hash[0] == '$')
+		out = xstrdup(hash);
+	else
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot hash a password: %s", strerror(errno));
+	if (data) {
+		explicit_bzero(data, (size_t)size);
+		free(data);
+	}
+	return out;
+}
+
+static int add_users(struct strbuf *sh, const struct recipe *r, struct jeos_error *err)
+{
+	for (size_t i = 0; i < r->nr_users; i++) {
+		const struct recipe_user *u = &r->users[i];
+		CLEANUP_FREE char *hash = NULL;
+
+		if (u->groups) {
+			CLEANUP_FREE char *groups = xstrdup(u->groups);
+			char *save = NULL;
+			for (char *gname = strtok_r(groups, ",", &save); gname;
+			     gname = strtok_r(NULL, ",", &save)) {
+				strbuf_addstr(sh, "getent group ");
+				add_quoted(sh, gname);
+				strbuf_addstr(sh, " >/dev/null || groupadd ");
+				add_quoted(sh, gname);
+				strbuf_addch(sh, '\n');
+			}
+		}
+		strbuf_addstr(sh, "if ! getent passwd ");
+		add_quoted(sh, u->name);
+		strbuf_addstr(sh, " >/dev/null; then useradd -m");
+		if (u->id >= 0)
+			strbuf_addf(sh, " -u %ld", u->id);
+		if (u->home) {
+			strbuf_addstr(sh, " -d ");
+			add_quoted(sh, u->home);
+		}
+		if (u->realname) {
+			strbuf_addstr(sh, " -c ");
+			add_quoted(sh, u->realname);
+		}
+		strbuf_addstr(sh, " ");
+		add_quoted(sh, u->name);
+		strbuf_addstr(sh, "; fi\n");
+		if (u->shell) {
+			strbuf_addstr(sh, "usermod -s ");
+			add_quoted(sh, u->shell);
+			strbuf_addch(sh, ' ');
+			add_quoted(sh, u->name);
+			strbuf_addch(sh, '\n');
+		}
+		if (u->groups) {
+			strbuf_addstr(sh, "usermod -a -G ");
+			add_quoted(sh, u->groups);
+			strbuf_addch(sh, ' ');
+			add_quoted(sh, u->name);
+			strbuf_addch(sh, '\n');
+		}
+		if (u->password && *u->password) {
+			/* only the hash ever reaches the guest */
+			if (u->password_plain && !(hash = hash_password(u->password, err)))
+				return -1;
+			strbuf_addstr(sh, "usermod -p ");
+			add_quoted(sh, hash ? hash : u->password);
+			strbuf_addch(sh, ' ');
+			add_quoted(sh, u->name);
+			strbuf_addch(sh, '\n');
+		}
+	}
+	return 0;
+}
+
+static int setup_script(struct strbuf *sh, const struct recipe *r, const struct image *img,
+			struct jeos_error *err)
+{
+	const char *tz = r->timezone ? r->timezone : "UTC";
+
+	strbuf_addf(sh, "export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
+		    "echo %s > /etc/hostname\n"
+		    "printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\t%s\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > /etc/hosts\n",
+		    r->hostname, r->hostname);
+	strbuf_addf(sh, "printf 'UUID=%s\\t/\\t%s\\terrors=remount-ro\\t0\\t1\\n' > /etc/fstab\n",
+		    img->root_uuid, fs_type_name(r->type.filesystem));
+	strbuf_addstr(sh, "if [ -e /usr/share/zoneinfo/");
+	strbuf_addstr(sh, tz);
+	strbuf_addstr(sh, " ]; then ln -sf /usr/share/zoneinfo/");
+	strbuf_addstr(sh, tz);
+	strbuf_addstr(sh, " /etc/localtime; echo ");
+	add_quoted(sh, tz);
+	strbuf_addstr(sh, " > /etc/timezone; else echo 'timezone ");
+	strbuf_addstr(sh, tz);
+	strbuf_addstr(sh, " is not in tzdata' >&2; exit 1; fi\n");
+	strbuf_addf(sh, "echo 'LANG=%s' > /etc/default/locale\n",
+		    r->locale ? r->locale : "C.UTF-8");
+	strbuf_addf(sh, "echo 'KEYMAP=%s' > /etc/vconsole.conf\n", r->keytable ? r->keytable : "us");
+	/* DHCP on the first NIC, with systemd-networkd (part of systemd) */
+	strbuf_addstr(sh,
+		"if [ -e /lib/systemd/system/systemd-networkd.service ]; then\n"
+		"  mkdir -p /etc/systemd/network\n"
+		"  printf '[Match]\\nName=en* eth*\\n\\n[Network]\\nDHCP=yes\\n' > /etc/systemd/network/80-jeos-dhcp.network\n"
+		"  systemctl enable systemd-networkd.service >/dev/null 2>&1\n"
+		"fi\n");
+	/* No baked-in host keys: made at first boot when sshd is there. */
+	strbuf_addstr(sh,
+		"if [ -x /usr/sbin/sshd ]; then\n"
+		"  printf '[Unit]\\nDescription=Generate SSH host keys\\nBefore=ssh.service\\n"
+		"ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key\\n\\n[Service]\\nType=oneshot\\n"
+		"ExecStart=/usr/bin/ssh-keygen -A\\n\\n[Install]\\nWantedBy=multi-user.target\\n'"
+		" > /etc/systemd/system/jeos-ssh-keygen.service\n"
+		"  systemctl enable jeos-ssh-keygen.service >/dev/null 2>&1\n"
+		"fi\n");
+	return add_users(sh, r, err);
+}
+
+/* As virt-sysprep does: nothing that identifies this build or this host. */
+static const char hygiene_script[] =
+	"rm -f /etc/ssh/ssh_host_*\n"
+	": > /etc/machine-id\n"
+	"rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed\n"
+	"rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb\n"
+	"rm -f /var/log/dpkg.log /var/log/alternatives.log /var/log/apt/*.log\n"
+	"rm -f /var/cache/ldconfig/aux-cache /var/cache/debconf/*-old /var/lib/dpkg/*-old\n"
+	"rm -f /usr/sbin/policy-rc.d\n";
+
+/* ---- overlays ---- */
+
+/* Tars a host directory (owners root, modes kept) and unpacks it at /. */
+static int copy_tree(struct guest *gu, const char *dir, const char *work_dir,
+		     struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	CLEANUP_UNLINK_FREE char *tar = xasprintf("%s/overlay.tar", work_dir);
+	struct archive *disk = archive_read_disk_new();
+	struct archive *out = archive_write_new();
+	struct archive_entry *e;
+	char buf[65536];
+	int rc = -1;
+
+	archive_write_set_format_pax_restricted(out);
+	archive_read_disk_set_standard_lookup(disk);
+	if (archive_write_open_filename(out, tar) != ARCHIVE_OK ||
+	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", dir, archive_error_string(disk));
+		goto out;
+	}
+	while (1) {
+		int r = archive_read_next_header2(disk, e = archive_entry_new());
+		if (r == ARCHIVE_EOF) {
+			archive_entry_free(e);
+			break;
+		}
+		if (r != ARCHIVE_OK) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", dir, archive_error_string(disk));
+			archive_entry_free(e);
+			goto out;
+		}
+		archive_read_disk_descend(disk);
+		const char *p = archive_entry_pathname(e) + strlen(dir);
+		CLEANUP_FREE char *name = xasprintf(".%s", p);
+		archive_entry_set_pathname(e, name);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		archive_entry_set_uname(e, "root");
+		archive_entry_set_gname(e, "root");
+		archive_write_header(out, e);
+		if (archive_entry_filetype(e) == AE_IFREG) {
+			CLEANUP_FREE char *src = xasprintf("%s%s", dir, p);
+			int fd = open(src, O_RDONLY | O_CLOEXEC);
+			ssize_t n;
+			while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+				archive_write_data(out, buf, (size_t)n);
+			if (fd >= 0)
+				close(fd);
+		}
+		archive_entry_free(e);
+	}
+	archive_write_close(out);
+	if (guestfs_tar_in_opts(g, tar, "/", GUESTFS_TAR_IN_OPTS_XATTRS, 1, -1) < 0) {
+		guest_fail(gu, err, "%s", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	archive_read_free(disk);
+	archive_write_free(out);
+	return rc;
+}
+
+static int apply_overlays(struct guest *gu, const struct recipe *r,
+			  const struct assemble_options *o, struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	for (size_t i = 0; i < r->nr_overlays; i++) {
+		CLEANUP_FREE char *dir = xasprintf("%s/%s", o->overlays_dir, r->overlays[i]);
+		struct stat st;
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			return jeos_fail(err, JEOS_EXIT_USAGE,
+					 "overlay '%s': no directory %s", r->overlays[i], dir);
+		if (copy_tree(gu, dir, o->work_dir, err) < 0)
+			return -1;
+	}
+	if (r->root_overlay && copy_tree(gu, r->root_overlay, o->work_dir, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->nr_archives; i++) {
+		CLEANUP_FREE char *path = xasprintf("%s/%s", r->dir, r->archives[i].name);
+		if (guestfs_mkdir_p(g, r->archives[i].target_dir) < 0 ||
+		    guestfs_tar_in_opts(g, path, r->archives[i].target_dir,
+					GUESTFS_TAR_IN_OPTS_COMPRESS,
+					str_has_suffix(path, ".gz") || str_has_suffix(path, ".tgz") ? "gzip" :
+					str_has_suffix(path, ".xz") ? "xz" :
+					str_has_suffix(path, ".bz2") ? "bzip2" :
+					str_has_suffix(path, ".zst") ? "zstd" : "none", -1) < 0)
+			return guest_fail(gu, err, "%s", r->archives[i].name);
+	}
+	return 0;
+}
+
+static int run_user_script(struct guest *gu, const char *host_path, const char *name,
+			   struct jeos_error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	if (strbuf_read_file(&sb, host_path) < 0)
+		return jeos_fail(err, JEOS_EXIT_USAGE, "cannot read %s: %s", host_path, strerror(errno));
+	rc = run_script(gu, name, sb.buf, err);
+	strbuf_release(&sb);
+	if (rc < 0)
+		jeos_error_prefix(err, "%s failed (exit non-zero); its output:\n", name);
+	return rc;
+}
+
+/* ---- the whole stage ---- */
+
+/* Deadlines for guest work under TCG (~10x slower than the host): none
+ * of these steps takes a tenth of it on this machine; a hang fails. */
+#define DEADLINE_SHORT 300
+#define DEADLINE_CONFIGURE 1800
+
+int assemble_image(const struct recipe *r, const struct pkgset *set,
+		   const struct assemble_options *o, const char *raw_path,
+		   struct image *img, struct jeos_error *err)
+{
+	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(raw_path);
+	CLEANUP_UNLINK_FREE char *tar = xasprintf("%s/rootfs.tar", o->work_dir);
+	struct strbuf setup = STRBUF_INIT;
+	struct rootfs_stats st;
+	struct guest *gu = NULL;
+	guestfs_h *g;
+	double start = now_seconds();
+	int rc = -1;
+	char sz[32], sz2[32];
+
+	memset(img, 0, sizeof(*img));
+	img->disk_bytes = r->type.size_bytes ? r->type.size_bytes : auto_size(set);
+	stage(1, "rootfs: unpacking packages on the host", start);
+	if (rootfs_write_tar(set, "amd64", o->mtime, tar, &st, err) < 0)
+		goto out;
+	log_info("%zu packages, %zu files, %s", st.packages, st.entries, human_size(st.bytes, sz));
+	if (st.bytes + (64ull << 20) > img->disk_bytes) {
+		jeos_fail(err, JEOS_EXIT_USAGE,
+			  "%s:%u: error: <size> is %s but the packages alone need %s; "
+			  "raise it or leave <size> out to fit the content",
+			  r->path, r->type.line, human_size(img->disk_bytes, sz),
+			  human_size(st.bytes + (64ull << 20), sz2));
+		goto out;
+	}
+	if (create_sparse(tmp, img->disk_bytes, err) < 0)
+		goto out;
+	stage(2, "disk: partition, filesystem, unpack", start);
+	struct guest_drive drive = { .path = tmp, .format = "raw", .cachemode = "unsafe" };
+	if (guest_open(&gu, &drive, 1, NULL, err) < 0)
+		goto out;
+	g = guest_handle(gu);
+	guest_set_deadline(gu, DEADLINE_SHORT);
+	if (make_filesystem(gu, r, img, err) < 0)
+		goto out;
+	if (guestfs_tar_in(g, tar, "/") < 0) {
+		guest_fail(gu, err, "unpacking the root filesystem");
+		goto out;
+	}
+	unlink(tar);
+	stage(3, "configure: dpkg --configure -a in the guest", start);
+	guest_set_deadline(gu, DEADLINE_CONFIGURE);
+	if (prepare_configure(gu, r, err) < 0 ||
+	    run_script(gu, "configuring packages", configure_script, err) < 0)
+		goto out;
+	stage(4, "setup: users, system, overlays, config.sh", start);
+	guest_set_deadline(gu, DEADLINE_CONFIGURE);
+	if (setup_script(&setup, r, img, err) < 0 ||
+	    run_script(gu, "system setup", setup.buf, err) < 0 ||
+	    apply_overlays(gu, r, o, err) < 0 ||
+	    (r->config_sh && run_user_script(gu, r->config_sh, "config.sh", err) < 0))
+		goto out;
+	stage(5, "boot: kernel and bootloader", start);
+	guest_set_deadline(gu, DEADLINE_SHORT);
+	if (boot_install(gu, r, img, err) < 0)
+		goto out;
+	stage(6, "finish: images.sh, hygiene, trim", start);
+	guest_set_deadline(gu, DEADLINE_CONFIGURE);
+	if ((r->images_sh && run_user_script(gu, r->images_sh, "images.sh", err) < 0) ||
+	    run_script(gu, "cleaning the image", hygiene_script, err) < 0)
+		goto out;
+	struct guestfs_statvfs *sv = guestfs_statvfs(g, "/");
+	if (sv) {
+		img->used_bytes = (uint64_t)(sv->blocks - sv->bfree) * (uint64_t)sv->frsize;
+		guestfs_free_statvfs(sv);
+	}
+	if (guestfs_fstrim(g, "/", -1) < 0 || guestfs_umount_all(g) < 0) {
+		guest_fail(gu, err, "trimming and unmounting");
+		goto out;
+	}
+	if (guest_shutdown(gu, err) < 0)
+		goto out;
+	if (commit_file(&tmp, raw_path, err) < 0)
+		goto out;
+	img->raw_path = xstrdup(raw_path);
+	log_info("assembled in %.0f s: %s used of %s", now_seconds() - start,
+		 human_size(img->used_bytes, sz), human_size(img->disk_bytes, sz2));
+	rc = 0;
+out:
+	guest_close(gu);
+	strbuf_release(&setup);
+	return rc;
+}
+
+void image_free(struct image *img)
+{
+	free(img->raw_path);
+	free(img->root_uuid);
+	free(img->kernel_version);
+	memset(img, 0, sizeof(*img));
+}

@@ -1,0 +1,104 @@
+/* boot.c - see boot.h. */
+#include "boot.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The newest /boot/vmlinuz-* (glob order is sorted). */
+static int find_kernel(struct guest *gu, struct image *img, struct jeos_error *err)
+{
+	char **list = guestfs_glob_expand(guest_handle(gu), "/boot/vmlinuz-*");
+	size_t n = 0;
+
+	if (!list)
+		return guest_fail(gu, err, "looking for the kernel");
+	while (list[n])
+		n++;
+	if (n)
+		img->kernel_version = xstrdup(list[n - 1] + strlen("/boot/vmlinuz-"));
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	if (!n)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "no kernel in /boot: add a kernel package (e.g. linux-image-cloud-amd64) "
+				 "to <packages type=\"image\">");
+	return 0;
+}
+
+static void kernel_cmdline(struct strbuf *sb, const struct recipe *r, const struct image *img)
+{
+	strbuf_addf(sb, "root=UUID=%s ro", img->root_uuid);
+	if (r->type.kernelcmdline && *r->type.kernelcmdline)
+		strbuf_addf(sb, " %s", r->type.kernelcmdline);
+}
+
+static int wants_serial(const struct recipe *r)
+{
+	return (r->type.bootloader_console && !strcmp(r->type.bootloader_console, "serial")) ||
+	       (r->type.kernelcmdline && strstr(r->type.kernelcmdline, "console=ttyS"));
+}
+
+static int install_extlinux(struct guest *gu, const struct recipe *r, struct image *img,
+			    struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	struct strbuf conf = STRBUF_INIT;
+	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
+	struct strbuf mbr = STRBUF_INIT;
+	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
+	int rc = -1;
+
+	if (r->type.firmware != FW_BIOS) {
+		jeos_fail(err, JEOS_EXIT_USAGE, "%s:%u: error: extlinux boots BIOS firmware only; "
+			  "use firmware=\"bios\" or another bootloader", r->path, r->type.line);
+		goto out;
+	}
+	if (strbuf_read_file(&mbr, EXTLINUX_MBR) < 0 || mbr.len < 440) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s (package extlinux): %s",
+			  EXTLINUX_MBR, strerror(errno));
+		goto out;
+	}
+	/* syslinux counts the timeout in tenths of a second; 0 waits forever */
+	strbuf_addf(&conf, "# written by jeos\nDEFAULT jeos\nPROMPT 0\nTIMEOUT %d\n",
+		    timeout > 0 ? timeout * 10 : 1);
+	if (wants_serial(r))
+		strbuf_addstr(&conf, "SERIAL 0 115200\n");
+	strbuf_addf(&conf, "LABEL jeos\n  LINUX /boot/vmlinuz-%s\n", img->kernel_version);
+	if (guestfs_is_file(g, initrd) > 0)
+		strbuf_addf(&conf, "  INITRD %s\n", initrd);
+	strbuf_addstr(&conf, "  APPEND ");
+	kernel_cmdline(&conf, r, img);
+	strbuf_addch(&conf, '\n');
+	if (guestfs_mkdir_p(g, "/boot/extlinux") < 0 ||
+	    guestfs_write(g, "/boot/extlinux/extlinux.conf", conf.buf, conf.len) < 0 ||
+	    guestfs_extlinux(g, "/boot/extlinux") < 0 ||
+	    guestfs_pwrite_device(g, "/dev/sda", mbr.buf, 440, 0) != 440) {
+		guest_fail(gu, err, "installing extlinux");
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&conf);
+	strbuf_release(&mbr);
+	return rc;
+}
+
+int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
+		 struct jeos_error *err)
+{
+	if (find_kernel(gu, img, err) < 0)
+		return -1;
+	switch (r->type.bootloader) {
+	case BL_EXTLINUX:
+		return install_extlinux(gu, r, img, err);
+	case BL_GRUB2:
+	case BL_SYSTEMD_BOOT:
+		break;
+	}
+	return jeos_fail(err, JEOS_EXIT_USAGE,
+			 "%s:%u: error: bootloader %s is not implemented yet; use "
+			 "<bootloader name=\"extlinux\"/> (BIOS)", r->path, r->type.line,
+			 bootloader_name(r->type.bootloader));
+}

@@ -1,0 +1,25 @@
+/* boot.h - the kernel command line and the bootloader, installed into the
+ * mounted image through libguestfs.
+ *
+ * extlinux (BIOS): ldlinux.sys from the libguestfs appliance's extlinux,
+ * syslinux's mbr.bin from the host in the first 440 bytes, and
+ * /boot/extlinux/extlinux.conf naming the kernel and initramfs the
+ * packages installed. Nothing of the bootloader is a package in the image.
+ */
+#ifndef JEOS_BOOT_H
+#define JEOS_BOOT_H
+
+#include "assemble.h"
+#include "guest.h"
+#include "recipe.h"
+#include "util.h"
+
+/* syslinux's master boot record on the host (package extlinux) */
+#define EXTLINUX_MBR "/usr/lib/EXTLINUX/mbr.bin"
+
+/* Finds the installed kernel (img->kernel_version) and installs the
+ * bootloader r names, for the root filesystem img->root_uuid. */
+int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
+		 struct jeos_error *err);
+
+#endif

@@ -1,0 +1,27 @@
+/* build.h - `jeos build`: the whole pipeline, from recipe to outputs.
+ *
+ *   resolve + fetch (resolve.h) -> assemble the raw disk (assemble.h)
+ *   -> convert to the recipe's formats -> NAME.packages, NAME.sha256
+ *
+ * Everything is made in a scratch directory inside OUTDIR and moved to
+ * its final name only when the whole build succeeded; an interrupted
+ * build (SIGINT, SIGTERM, SIGHUP) removes the scratch directory on its
+ * way out, so no output ever stands half-written under a final name.
+ */
+#ifndef JEOS_BUILD_H
+#define JEOS_BUILD_H
+
+#include "recipe.h"
+#include "util.h"
+
+struct build_options {
+	const char *out_dir;
+	const char *cache_dir;     /* NULL: the default cache */
+	const char *overlays_dir;  /* the project's overlays/ */
+	unsigned formats;          /* enum format bits; 0: the recipe's */
+};
+
+int build_appliance(const struct recipe *r, const struct build_options *opts,
+		    struct jeos_error *err);
+
+#endif

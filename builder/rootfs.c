@@ -1,0 +1,308 @@
+/* rootfs.c - see rootfs.h. */
+#include "rootfs.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "deb.h"
+
+/* The top-level directories Debian 12 merges into /usr. */
+static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+#define NR_MERGED (sizeof(merged_dirs) / sizeof(merged_dirs[0]))
+
+struct writer {
+	struct archive *a;
+	struct strset dirs;   /* directories already written */
+	struct rootfs_stats *stats;
+	int64_t mtime;
+	const char *tar_path;
+};
+
+/* Which merged directory does path ("/lib/x") start with? */
+static const char *merged_prefix(const char *path)
+{
+	for (size_t i = 0; i < NR_MERGED; i++) {
+		size_t n = strlen(merged_dirs[i]);
+		if (path[0] == '/' && !strncmp(path + 1, merged_dirs[i], n) &&
+		    (path[n + 1] == '/' || path[n + 1] == '\0'))
+			return merged_dirs[i];
+	}
+	return NULL;
+}
+
+/* Package path -> member name: "/bin/sh" -> "usr/bin/sh", "/" -> ".". */
+static void member_name(struct strbuf *out, const char *path)
+{
+	strbuf_reset(out);
+	if (!strcmp(path, "/")) {
+		strbuf_addch(out, '.');
+		return;
+	}
+	if (merged_prefix(path))
+		strbuf_addstr(out, "usr");
+	else
+		path++;
+	strbuf_addstr(out, path);
+}
+
+static int archive_fail(struct writer *w, struct jeos_error *err)
+{
+	return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", w->tar_path,
+			 archive_error_string(w->a));
+}
+
+static int write_member(struct writer *w, const char *name, mode_t mode,
+			const char *symlink, const void *data, size_t len,
+			struct jeos_error *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc = 0;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_mode(e, mode);
+	archive_entry_set_mtime(e, w->mtime, 0);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	if (symlink)
+		archive_entry_set_symlink(e, symlink);
+	archive_entry_set_size(e, S_ISREG(mode) ? (la_int64_t)len : 0);
+	if (archive_write_header(w->a, e) != ARCHIVE_OK ||
+	    (S_ISREG(mode) && len && archive_write_data(w->a, data, len) != (la_ssize_t)len))
+		rc = archive_fail(w, err);
+	archive_entry_free(e);
+	w->stats->entries++;
+	return rc;
+}
+
+static int write_dir(struct writer *w, const char *name, struct jeos_error *err)
+{
+	if (!strset_add(&w->dirs, name))
+		return 0;
+	return write_member(w, name, S_IFDIR | 0755, NULL, NULL, 0, err);
+}
+
+static int write_layout(struct writer *w, struct jeos_error *err)
+{
+	static const char *const dirs[] = {
+		".", "usr", "var", "var/lib", "var/lib/dpkg", "var/lib/dpkg/info",
+		"var/lib/dpkg/updates", "var/lib/dpkg/triggers", "var/lib/dpkg/alternatives",
+		"var/lib/dpkg/parts",
+	};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (write_dir(w, dirs[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < NR_MERGED; i++) {
+		CLEANUP_FREE char *target = xasprintf("usr/%s", merged_dirs[i]);
+		/* lib32/libx32 only exist on multilib systems; lib64 holds the amd64 loader */
+		if (i >= 3 && strcmp(merged_dirs[i], "lib64"))
+			continue;
+		if (write_dir(w, target, err) < 0 ||
+		    write_member(w, merged_dirs[i], S_IFLNK | 0777, target, NULL, 0, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int is_conffile(const struct deb_conffile *list, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].path, path))
+			return 1;
+	return 0;
+}
+
+/* Copies one package's data.tar into the stream; its file list goes to list. */
+static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
+		     struct jeos_error *err)
+{
+	const struct deb_conffile *conffiles;
+	size_t nr_conffiles = deb_conffiles(d, &conffiles);
+	struct deb_data *it = NULL;
+	struct deb_entry de;
+	struct strbuf name = STRBUF_INIT, link = STRBUF_INIT;
+	char buf[65536];
+	int rc;
+
+	if (deb_data_begin(d, &it, err) < 0)
+		return -1;
+	while ((rc = deb_data_next(it, &de, err)) == 1) {
+		struct archive_entry *e;
+		const char *top = merged_prefix(de.path);
+
+		strbuf_addstr(list, strcmp(de.path, "/") ? de.path : "/.");
+		strbuf_addch(list, '\n');
+		member_name(&name, de.path);
+		if (S_ISDIR(de.mode)) {
+			/* the merged directories are symlinks already */
+			if ((top && strlen(de.path) == strlen(top) + 1) ||
+			    !strset_add(&w->dirs, name.buf))
+				continue;
+		}
+		if (S_ISREG(de.mode) && !de.hardlink && is_conffile(conffiles, nr_conffiles, de.path))
+			strbuf_addstr(&name, ".dpkg-new");
+		e = archive_entry_clone(deb_data_entry_archive(it));
+		archive_entry_set_pathname(e, name.buf);
+		if (de.hardlink) {
+			member_name(&link, de.hardlink);
+			archive_entry_set_hardlink(e, link.buf);
+		}
+		rc = archive_write_header(w->a, e) == ARCHIVE_OK ? 0 : archive_fail(w, err);
+		archive_entry_free(e);
+		w->stats->entries++;
+		if (rc < 0)
+			break;
+		if (S_ISREG(de.mode) && !de.hardlink) {
+			ssize_t n;
+			while ((n = deb_data_read(it, buf, sizeof(buf), err)) > 0) {
+				if (archive_write_data(w->a, buf, (size_t)n) != n) {
+					n = archive_fail(w, err);
+					break;
+				}
+				w->stats->bytes += (uint64_t)n;
+			}
+			if (n < 0) {
+				rc = -1;
+				break;
+			}
+		}
+	}
+	deb_data_end(it);
+	strbuf_release(&name);
+	strbuf_release(&link);
+	return rc < 0 ? -1 : 0;
+}
+
+/* dpkg names its info files "pkg" or, for Multi-Arch: same, "pkg:arch". */
+static char *info_name(const struct deb *d, const char *arch)
+{
+	const struct deb822_para *c = deb_control(d);
+	const char *ma = deb822_get(c, "Multi-Arch");
+	const char *pkg_arch = deb822_get(c, "Architecture");
+
+	if (ma && !strcmp(ma, "same"))
+		return xasprintf("%s:%s", deb822_get(c, "Package"),
+				 pkg_arch ? pkg_arch : arch);
+	return xstrdup(deb822_get(c, "Package"));
+}
+
+/* The package's paragraph in /var/lib/dpkg/status. */
+static void status_paragraph(struct strbuf *status, const struct deb *d)
+{
+	const struct deb822_para *c = deb_control(d);
+	const struct deb_conffile *conffiles;
+	size_t nr = deb_conffiles(d, &conffiles);
+
+	for (size_t i = 0; i < c->nr; i++) {
+		const char *v = c->fields[i].value;
+		strbuf_addf(status, "%s:", c->fields[i].name);
+		/* continuation lines: a leading space, "." for empty lines */
+		for (const char *p = v; ; ) {
+			const char *eol = strchrnul(p, '\n');
+			if (p == v)
+				strbuf_addf(status, "%s%.*s", *v ? " " : "", (int)(eol - p), p);
+			else
+				strbuf_addf(status, " %.*s", eol == p ? 1 : (int)(eol - p),
+					    eol == p ? "." : p);
+			strbuf_addch(status, '\n');
+			if (!*eol)
+				break;
+			p = eol + 1;
+		}
+		if (!strcasecmp(c->fields[i].name, "Package"))
+			strbuf_addstr(status, "Status: install ok unpacked\n");
+	}
+	if (nr) {
+		strbuf_addstr(status, "Conffiles:\n");
+		for (size_t i = 0; i < nr; i++)
+			strbuf_addf(status, " %s newconffile%s\n", conffiles[i].path,
+				    conffiles[i].flags & DEB_CONFFILE_REMOVE_ON_UPGRADE ?
+				    " remove-on-upgrade" : "");
+	}
+	strbuf_addch(status, '\n');
+}
+
+static int write_info(struct writer *w, const struct deb *d, const char *arch,
+		      const struct strbuf *list, struct jeos_error *err)
+{
+	CLEANUP_FREE char *base = info_name(d, arch);
+	const struct deb_control_file *files;
+	size_t n = deb_control_files(d, &files);
+	struct strbuf name = STRBUF_INIT;
+	int rc = 0;
+
+	strbuf_addf(&name, "var/lib/dpkg/info/%s.list", base);
+	rc = write_member(w, name.buf, S_IFREG | 0644, NULL, list->buf, list->len, err);
+	/* everything but the control file itself: scripts, md5sums, conffiles,
+	 * templates, triggers, shlibs, symbols */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (!strcmp(files[i].name, "control"))
+			continue;
+		strbuf_reset(&name);
+		strbuf_addf(&name, "var/lib/dpkg/info/%s.%s", base, files[i].name);
+		rc = write_member(w, name.buf, S_IFREG | (files[i].mode & 07777),
+				  NULL, files[i].data, files[i].size, err);
+	}
+	strbuf_release(&name);
+	return rc;
+}
+
+int rootfs_write_tar(const struct pkgset *set, const char *arch, int64_t mtime,
+		     const char *tar_path, struct rootfs_stats *stats,
+		     struct jeos_error *err)
+{
+	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(tar_path);
+	struct writer w = { .stats = stats, .mtime = mtime, .tar_path = tar_path };
+	struct strbuf status = STRBUF_INIT, list = STRBUF_INIT;
+	CLEANUP_FREE char *arch_line = xasprintf("%s\n", arch);
+	int rc = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	w.a = archive_write_new();
+	archive_write_set_format_pax_restricted(w.a);
+	if (archive_write_open_filename(w.a, tmp) != ARCHIVE_OK) {
+		archive_fail(&w, err);
+		goto out;
+	}
+	if (write_layout(&w, err) < 0)
+		goto out;
+	for (size_t i = 0; i < set->nr; i++) {
+		struct deb *d = NULL;
+		const struct pkg *p = &set->pkgs[i];
+
+		progress("unpack", i + 1, set->nr, "%s", p->name);
+		strbuf_reset(&list);
+		if (deb_open(&d, p->path, err) < 0)
+			goto out;
+		if (copy_data(&w, d, &list, err) < 0 ||
+		    write_info(&w, d, arch, &list, err) < 0) {
+			jeos_error_prefix(err, "%s: ", p->name);
+			deb_close(d);
+			goto out;
+		}
+		status_paragraph(&status, d);
+		deb_close(d);
+		stats->packages++;
+	}
+	progress_done();
+	if (write_member(&w, "var/lib/dpkg/status", S_IFREG | 0644, NULL, status.buf, status.len, err) < 0 ||
+	    write_member(&w, "var/lib/dpkg/available", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
+	    write_member(&w, "var/lib/dpkg/diversions", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
+	    write_member(&w, "var/lib/dpkg/statoverride", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
+	    write_member(&w, "var/lib/dpkg/arch", S_IFREG | 0644, NULL, arch_line, strlen(arch_line), err) < 0)
+		goto out;
+	if (archive_write_close(w.a) != ARCHIVE_OK) {
+		archive_fail(&w, err);
+		goto out;
+	}
+	if (commit_file(&tmp, tar_path, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	archive_write_free(w.a);
+	strset_clear(&w.dirs);
+	strbuf_release(&status);
+	strbuf_release(&list);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* rootfs.h - the appliance's root filesystem as one uncompressed tar
+ * stream, written on the host from the verified .debs.
+ *
+ * The guest runs ~10x slower than the host under TCG, so everything that
+ * needs no kernel happens here: decompressing data.tar, merging /usr,
+ * writing dpkg's database. The result is what dpkg itself leaves after
+ * unpacking every package (state "install ok unpacked"): conffiles land
+ * as FILE.dpkg-new with the hash "newconffile" in the status file, and the
+ * maintainer scripts wait in /var/lib/dpkg/info, so `dpkg --configure -a`
+ * in the guest finishes the job exactly as on any Debian system.
+ *
+ * The layout is merged-/usr, as Debian 12 installs it: /bin, /sbin,
+ * /lib* are symlinks into /usr and package paths are rewritten on the way
+ * ("/bin/sh" is stored as "usr/bin/sh"); dpkg's file lists keep the paths
+ * as packaged, which the symlinks resolve.
+ */
+#ifndef JEOS_ROOTFS_H
+#define JEOS_ROOTFS_H
+
+#include <stdint.h>
+#include "pkgset.h"
+#include "util.h"
+
+struct rootfs_stats {
+	size_t packages;
+	size_t entries;   /* tar members written */
+	uint64_t bytes;   /* file content bytes */
+};
+
+/* Writes the tar for every package of set (each pkg->path must be a
+ * verified .deb) to tar_path, via a temporary name. mtime stamps the
+ * files jeos itself writes (dpkg's database). */
+int rootfs_write_tar(const struct pkgset *set, const char *arch, int64_t mtime,
+		     const char *tar_path, struct rootfs_stats *stats,
+		     struct jeos_error *err);
+
+#endif
