@@ -132,8 +132,8 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	log_info("resolving and fetching packages");
 	if (fetcher_new(&f, &fo, err) < 0 || resolve_recipe(r, f, 1, &res, err) < 0)
 		goto out;
-	const struct fetch_stats *fs = fetcher_stats(f);
-	log_info("%zu packages (%zu fetched, %zu cached)", res.set.nr, fs->downloaded, fs->cached);
+	log_info("%zu packages (%zu fetched, %zu from the cache)", res.set.nr, res.downloaded,
+		 res.cached);
 
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	struct assemble_options ao = {

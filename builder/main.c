@@ -201,10 +201,9 @@ static int cmd_resolve(int argc, char **argv)
 	}
 	resolved_print(&res, stdout);
 	if (o.download) {
-		const struct fetch_stats *st = fetcher_stats(f);
 		char b[32];
-		printf("fetched %zu, %zu already in the cache (%s transferred), cache %s\n",
-		       st->downloaded, st->cached, human_size(st->bytes, b), fetcher_cache_dir(f));
+		printf("fetched %zu packages, %zu from the cache (%s transferred) into %s\n",
+		       res.downloaded, res.cached, human_size(res.bytes, b), fetcher_cache_dir(f));
 	}
 	rc = JEOS_EXIT_OK;
 out:

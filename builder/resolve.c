@@ -45,8 +45,12 @@ int resolve_recipe(const struct recipe *r, struct fetcher *f, int download,
 		uris = xcalloc(r->nr_repos + 1, sizeof(*uris));
 		for (size_t i = 0; i < r->nr_repos; i++)
 			uris[i] = r->repos[i].uri;
+		struct fetch_stats before = *fetcher_stats(f);
 		if (fetch_packages(f, &out->set, uris, err) < 0)
 			goto out;
+		out->downloaded = fetcher_stats(f)->downloaded - before.downloaded;
+		out->cached = fetcher_stats(f)->cached - before.cached;
+		out->bytes = fetcher_stats(f)->bytes - before.bytes;
 	}
 	rc = 0;
 out:

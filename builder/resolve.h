@@ -17,6 +17,9 @@ struct resolved {
 	/* SHA-256 of each repository's InRelease, in recipe order */
 	char (*inrelease)[SHA256_HEX_LEN + 1];
 	size_t nr_repos;
+	/* with download: packages transferred, found in the cache, bytes */
+	size_t downloaded, cached;
+	uint64_t bytes;
 };
 
 /* Resolves r's install set; with download, also fetches every package

@@ -1,0 +1,33 @@
+# The command line: help, version, exit codes, validate on the shipped recipes.
+. "$(dirname "$0")/lib.sh"
+
+"$JEOS" --version | grep -Eq '^jeos [0-9]+\.[0-9]+'
+"$JEOS" --help | grep -q 'validate RECIPE'
+for c in validate resolve build; do
+	"$JEOS" $c --help | grep -q "usage: jeos $c"
+done
+expect_fail 2 "unknown command 'frob'" "$JEOS" frob
+expect_fail 2 'a RECIPE is needed' "$JEOS" validate
+expect_fail 2 'no such recipe' "$JEOS" validate "$T/nothing"
+
+# the default appliance validates and its summary names what matters
+"$JEOS" validate "$JEOS_SRC/recipes/minimal" > "$T/summary"
+grep -q '^name: *jeos-minimal' "$T/summary"
+grep -q 'filesystem=ext4' "$T/summary"
+grep -q 'format=qcow2' "$T/summary"
+grep -q '^repository: *debian .* bookworm main' "$T/summary"
+grep -q 'password=plain, hashed at build time' "$T/summary"
+! grep -q 'jeos</' "$T/summary"    # never a password
+
+# --mirror overrides the host's apt sources
+"$JEOS" validate --mirror debian=file:///srv/mirror "$JEOS_SRC/recipes/minimal" | grep -q 'file:///srv/mirror bookworm'
+
+# bad input: file:line: error: ..., exit 2
+mkdir "$T/bad"
+cat > "$T/bad/config.xml" <<'XML'
+<?xml version="1.0"?>
+<image schemaversion="7.5" name="bad">
+<preferences><type image="oem" filesystem="ext9"/></preferences>
+</image>
+XML
+expect_fail 2 "config.xml:3: error: invalid filesystem \"ext9\" on <type>" "$JEOS" validate "$T/bad"
