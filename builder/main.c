@@ -14,6 +14,7 @@
 #include "recipe.h"
 #include "resolve.h"
 #include "util.h"
+#include "vmboot.h"
 
 #define JEOS_VERSION "0.1.0"
 
@@ -38,6 +39,7 @@ static const char usage_main[] =
 	"  validate RECIPE   check a recipe and print its normalized summary\n"
 	"  resolve RECIPE    print the exact package set; --download fetches it\n"
 	"  build RECIPE -o OUTDIR   build the appliance\n"
+	"  boot IMAGE        boot an image in qemu and wait for its login prompt\n"
 	"\n"
 	"Run 'jeos COMMAND --help' for a command's options.\n"
 	"options: --help, --version\n"
@@ -84,6 +86,22 @@ static const char usage_build[] =
 	"  -q, --quiet           no progress output\n"
 	"environment: LIBGUESTFS_BACKEND_SETTINGS (e.g. force_tcg), JEOS_OVERLAYS\n"
 	"(the overlays directory), SOURCE_DATE_EPOCH.\n";
+
+static const char usage_boot[] =
+	"usage: jeos boot IMAGE [--expect REGEX] [--timeout S] [--log FILE]\n"
+	"                 [--memory MiB] [--cpus N] [--net]\n"
+	"\n"
+	"Boot IMAGE (raw, qcow2...) in qemu, KVM when usable, else TCG, never\n"
+	"modifying it, and exit 0 as soon as a serial console line matches REGEX\n"
+	"(an extended regular expression, default 'login:'), printing the seconds\n"
+	"it took. Exit 1 on timeout or when qemu stops first.\n"
+	"\n"
+	"  -e, --expect REGEX    what to wait for [login:]\n"
+	"  -t, --timeout S       give up after S seconds [300]\n"
+	"  -l, --log FILE        copy the whole console to FILE\n"
+	"      --memory MiB      guest memory [1024]\n"
+	"      --cpus N          guest CPUs [1]\n"
+	"      --net             a user-mode NIC (outbound only)\n";
 
 static const struct option common_long[] = {
 	{ "profile", required_argument, NULL, 'p' },
@@ -266,6 +284,60 @@ out:
 	return rc;
 }
 
+static int cmd_boot(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "expect", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "memory", required_argument, NULL, 'M' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "net", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vmboot_opts vo = { 0 };
+	struct vmboot_result res;
+	struct jeos_error err;
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "e:t:l:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': vo.expect = optarg; break;
+		case 'l': vo.console_log = optarg; break;
+		case 'N': vo.user_net = 1; break;
+		case 'q': log_set_quiet(1); break;
+		case 'h': fputs(usage_boot, stdout); return JEOS_EXIT_OK;
+		case 't': case 'M': case 'C': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !v)
+				return usage_error(usage_boot, "not a positive number: %s", optarg);
+			if (c == 't') vo.timeout = (unsigned)v;
+			else if (c == 'M') vo.memory_mb = (unsigned)v;
+			else vo.cpus = (unsigned)v;
+			break;
+		}
+		default:
+			fputs(usage_boot, stderr);
+			return JEOS_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error(usage_boot, "%s", "one IMAGE is needed");
+	vo.image = argv[optind];
+	if (access(vo.image, R_OK) < 0)
+		return usage_error(usage_boot, "cannot read %s", vo.image);
+	if (vmboot_run(&vo, &res, &err) < 0) {
+		fprintf(stderr, "jeos: error: %s\n", err.msg);
+		return err.code;
+	}
+	printf("matched after %.1f s (%s): %s\n", res.seconds, res.accel, res.line);
+	return JEOS_EXIT_OK;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -273,6 +345,7 @@ static const struct command {
 	{ "validate", cmd_validate },
 	{ "resolve", cmd_resolve },
 	{ "build", cmd_build },
+	{ "boot", cmd_boot },
 };
 
 int main(int argc, char **argv)
