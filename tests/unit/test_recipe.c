@@ -123,7 +123,7 @@ static void test_minimal_recipe_model(void **state)
 	assert_string_equal(r->type.image, "oem");
 	assert_int_equal(r->type.filesystem, FS_EXT4);
 	assert_int_equal(r->type.firmware, FW_BIOS);
-	assert_int_equal(r->type.bootloader, BL_GRUB2);
+	assert_int_equal(r->type.bootloader, BL_EXTLINUX);
 	assert_int_equal(r->type.formats, FMT_QCOW2);
 	assert_int_equal(r->type.size_bytes, 0);
 	assert_string_equal(r->repos[0].uri, "http://mirror.invalid/debian");
