@@ -113,6 +113,9 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	CLEANUP_FREE char *base = xasprintf("%s.%s-%s", r->name, JEOS_ARCH, r->version);
 	CLEANUP_FREE char *raw = xasprintf("%s.raw", base);
 	CLEANUP_FREE char *raw_path = NULL;
+	CLEANUP_FREE char *pkgs_name = xasprintf("%s.packages", base);
+	CLEANUP_FREE char *sums_name = xasprintf("%s.sha256", base);
+	CLEANUP_FREE char *pkgs_path = NULL, *sums_path = NULL;
 	unsigned formats = o->formats ? o->formats : r->type.formats;
 	double start = now_seconds();
 	int rc = -1;
@@ -157,8 +160,7 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 		const struct pkg *p = &res.set.pkgs[i];
 		strbuf_addf(&text, "%s|%s|%s|%s\n", p->name, p->version, p->arch, p->sha256);
 	}
-	CLEANUP_FREE char *pkgs_name = xasprintf("%s.packages", base);
-	CLEANUP_FREE char *pkgs_path = xasprintf("%s/%s", scratch, pkgs_name);
+	pkgs_path = xasprintf("%s/%s", scratch, pkgs_name);
 	if (write_text(pkgs_path, text.buf, text.len, err) < 0)
 		goto out;
 	add_output(&outs, pkgs_name);
@@ -174,8 +176,7 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 		strbuf_addf(&text, "%s  %s\n", hex, outs.names[i]);
 	}
 	progress_done();
-	CLEANUP_FREE char *sums_name = xasprintf("%s.sha256", base);
-	CLEANUP_FREE char *sums_path = xasprintf("%s/%s", scratch, sums_name);
+	sums_path = xasprintf("%s/%s", scratch, sums_name);
 	if (write_text(sums_path, text.buf, text.len, err) < 0)
 		goto out;
 	add_output(&outs, sums_name);

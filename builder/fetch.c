@@ -18,6 +18,9 @@ struct fetcher {
 	struct fetch_stats stats;
 };
 
+/* InRelease files are some 100 KiB; Release.gpg less. */
+#define METADATA_MAX (64u << 20)
+
 enum job_state { JOB_WAITING, JOB_ACTIVE, JOB_DONE, JOB_MISSING };
 
 /* One URL being brought to one file. */
@@ -27,7 +30,7 @@ struct job {
 	char *dest;            /* final path */
 	char *tmp;             /* written while downloading */
 	const char *sha256;    /* expected, or NULL: unverified metadata */
-	uint64_t size;
+	uint64_t size;         /* expected, or the most accepted */
 	int optional;          /* a missing file is JOB_MISSING, not an error */
 	enum job_state state;
 	unsigned tries;
@@ -160,8 +163,9 @@ static size_t job_write(char *data, size_t size, size_t nmemb, void *opaque)
 	struct job *job = opaque;
 	size_t n = size * nmemb;
 
-	/* Stop early rather than download a file that cannot match. */
-	if (job->sha256 && job->got + n > job->size) {
+	/* Stop early rather than download a file that cannot match, or
+	 * metadata without end. */
+	if (job->got + n > job->size) {
 		job->too_big = 1;
 		return 0;
 	}
@@ -227,8 +231,10 @@ static int job_stop(struct job *job)
 {
 	int close_errno = 0;
 
-	if (job->state == JOB_ACTIVE)
+	if (job->state == JOB_ACTIVE) {
 		curl_multi_remove_handle(job->f->multi, job->curl);
+		job->state = JOB_WAITING;
+	}
 	if (job->fp && fclose(job->fp) != 0)
 		close_errno = errno;
 	job->fp = NULL;
@@ -271,9 +277,8 @@ static int job_finish(struct job *job, CURLcode rc, struct jeos_error *err)
 	int close_errno;
 
 	curl_easy_getinfo(job->curl, CURLINFO_RESPONSE_CODE, &http);
-	if (rc == CURLE_OK && job->sha256) {
+	if (rc == CURLE_OK && job->sha256)
 		sha256_final(&job->hash, hex);
-	}
 	close_errno = job_stop(job);
 
 	if (rc == CURLE_OK) {
@@ -298,7 +303,7 @@ static int job_finish(struct job *job, CURLcode rc, struct jeos_error *err)
 
 	if (job->too_big)
 		return jeos_fail(err, JEOS_EXIT_FAILED,
-				 "%s: larger than the expected %llu bytes", job->url,
+				 "%s: more than the %llu bytes expected", job->url,
 				 (unsigned long long)job->size);
 	if (job->write_errno)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot write %s: %s",
@@ -316,14 +321,15 @@ static int job_finish(struct job *job, CURLcode rc, struct jeos_error *err)
 		f->stats.retries++;
 		return 0;
 	}
+	char reason[CURL_ERROR_SIZE + 64], tries[32] = "";
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
-		jeos_fail(err, JEOS_EXIT_FAILED, "%s: HTTP error %ld", job->url, http);
+		snprintf(reason, sizeof(reason), "HTTP error %ld", http);
 	else
-		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", job->url,
-			  job->curl_err[0] ? job->curl_err : curl_easy_strerror(rc));
+		snprintf(reason, sizeof(reason), "%s",
+			 job->curl_err[0] ? job->curl_err : curl_easy_strerror(rc));
 	if (job->tries > 1)
-		jeos_error_prefix(err, "after %u tries: ", job->tries);
-	return -1;
+		snprintf(tries, sizeof(tries), " (after %u tries)", job->tries);
+	return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s%s", job->url, reason, tries);
 }
 
 static void draw_progress(struct fetcher *f, size_t done, size_t total,
@@ -353,7 +359,7 @@ static int run_jobs(struct fetcher *f, struct job *jobs, size_t n,
 	}
 	while (finished < n) {
 		double now = now_seconds(), wake = now + 1;
-		int running;
+		int running, ended = 0;
 		CURLMsg *msg;
 
 		/* Jobs waiting for a retry first, then fresh ones. */
@@ -387,6 +393,7 @@ static int run_jobs(struct fetcher *f, struct job *jobs, size_t n,
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &job);
 			active--;
+			ended++;
 			if (job_finish(job, msg->data.result, err) < 0)
 				goto out;
 			if (job->state == JOB_WAITING)
@@ -398,7 +405,9 @@ static int run_jobs(struct fetcher *f, struct job *jobs, size_t n,
 			draw_progress(f, finished, n, bytes0, t0);
 			drawn = now;
 		}
-		if (finished < n) {
+		/* Freed slots are refilled at once; file:// transfers have no
+		 * socket that would wake a poll. */
+		if (finished < n && !ended) {
 			int ms = (int)((wake - now_seconds()) * 1000);
 			curl_multi_poll(f->multi, NULL, 0, ms > 0 ? ms : 0, NULL);
 		}
@@ -507,7 +516,9 @@ static int fetch_one(struct fetcher *f, const char *url, const char *dest,
 		     int optional, struct jeos_error *err)
 {
 	CLEANUP_FREE char *d = xstrdup(dest);
-	struct job job = { .url = url, .dest = d, .optional = optional };
+	/* Unverified: only a bound on its size. */
+	struct job job = { .url = url, .dest = d, .optional = optional,
+			   .size = METADATA_MAX };
 
 	if (run_jobs(f, &job, 1, err) < 0)
 		return -1;

@@ -102,6 +102,7 @@ void strbuf_grow(struct strbuf *sb, size_t extra)
 		size_t want = sb->len + extra + 1;
 		sb->alloc = sb->alloc * 2 > want ? sb->alloc * 2 : want + 64;
 		sb->buf = xrealloc(sb->buf, sb->alloc);
+		sb->buf[sb->len] = '\0'; /* a fresh buffer is a valid empty string */
 	}
 }
 
