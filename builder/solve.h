@@ -4,7 +4,9 @@
  * package that is Essential: yes or Priority: required, plus apt), plus the
  * recipe's bootstrap and image packages, closed over Pre-Depends and
  * Depends (and Recommends when asked), honouring Provides, versions,
- * alternatives, Conflicts and Breaks.
+ * Conflicts and Breaks. Where there is a choice it is apt's: the first
+ * alternative of "a | b" that can be installed, a real package before
+ * other packages that Provide its name.
  *
  * When several candidates exist, the index with the higher priority wins
  * (like an apt Pin-Priority, even over a higher version elsewhere); among
@@ -37,10 +39,11 @@ struct solve_input {
 	int recommends;                    /* install Recommends too */
 };
 
-/* Fills out (sorted by name) with the install set. An unknown package
- * (with the closest known name as a hint) or an unsatisfiable request
- * (with libsolv's explanation) fails with JEOS_EXIT_FAILED: the recipe is
- * valid, the repositories cannot serve it. */
+/* Sets *out, which must be empty, to the install set sorted by name; out
+ * is left alone on failure. An unknown package (with the closest known
+ * name as a hint) or an unsatisfiable request (in libsolv's words) fails
+ * with JEOS_EXIT_FAILED: the recipe is valid, the repositories cannot
+ * serve it. */
 int solve(const struct solve_input *in, struct pkgset *out,
 	  struct jeos_error *err);
 
