@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "hash.h"
 #include "guest.h"
 #include "rootfs.h"
 
@@ -22,7 +23,7 @@
 #define AUTO_SIZE_PERCENT 130
 #define AUTO_SIZE_EXTRA (256ull << 20)
 
-#define STAGES 6
+#define STAGES 5
 
 static void stage(int n, const char *name, double start)
 {
@@ -111,8 +112,10 @@ static int make_filesystem(struct guest *gu, const struct recipe *r, struct imag
 /* Lists the initramfs needs to find its root disk on the declared
  * controller; MODULES=list keeps everything else out (JeOS: lean). */
 static const char initramfs_conf[] =
-	"# written by jeos: only the modules listed in modules.d/jeos\n"
-	"MODULES=list\n";
+	"# written by jeos: only the modules listed in modules.d/jeos, and a\n"
+	"# fast gzip level: the guest is slow, the image is sparse anyway\n"
+	"MODULES=list\n"
+	"COMPRESSLEVEL=1\n";
 
 static int prepare_configure(struct guest *gu, const struct recipe *r, struct jeos_error *err)
 {
@@ -151,7 +154,18 @@ static const char configure_script[] =
 	"      { echo \"preinst of $p failed\" >&2; exit 1; }\n"
 	"  done\n"
 	"done\n"
+	/* Every kernel and udev postinst would rebuild the initramfs: make it
+	 * once, at the end. */
+	"ui=/usr/sbin/update-initramfs\n"
+	"if [ -e $ui ]; then\n"
+	"  dpkg-divert --quiet --local --rename --add $ui\n"
+	"  printf '#!/bin/sh\\nexit 0\\n' > $ui; chmod 755 $ui\n"
+	"fi\n"
 	"dpkg --configure -a --force-confdef --force-confold\n"
+	"if [ -e $ui.distrib ]; then\n"
+	"  rm -f $ui; dpkg-divert --quiet --local --rename --remove $ui\n"
+	"  update-initramfs -c -k all\n"
+	"fi\n"
 	"rm -f /usr/sbin/policy-rc.d\n";
 
 /* ---- system setup ---- */
@@ -293,6 +307,31 @@ static const char hygiene_script[] =
 	"rm -f /var/cache/ldconfig/aux-cache /var/cache/debconf/*-old /var/lib/dpkg/*-old\n"
 	"rm -f /usr/sbin/policy-rc.d\n";
 
+/* Kiwi's two ways to remove packages after configuration: uninstall takes
+ * the packages that depend on them along (apt does that), delete removes
+ * just them, whatever depends on them. */
+static void remove_packages(struct strbuf *sh, const struct recipe *r)
+{
+	static const struct {
+		enum pkg_list list;
+		const char *command;
+	} ways[] = {
+		{ PKGS_UNINSTALL, "apt-get -y -q --allow-remove-essential purge" },
+		{ PKGS_DELETE, "dpkg --purge --force-depends --force-remove-essential" },
+	};
+
+	for (size_t w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+		if (!r->nr_packages[ways[w].list])
+			continue;
+		strbuf_addf(sh, "%s", ways[w].command);
+		for (size_t i = 0; i < r->nr_packages[ways[w].list]; i++) {
+			strbuf_addch(sh, ' ');
+			add_quoted(sh, r->packages[ways[w].list][i].name);
+		}
+		strbuf_addch(sh, '\n');
+	}
+}
+
 /* ---- overlays ---- */
 
 /* Tars a host directory (owners root, modes kept) and unpacks it at /. */
@@ -408,14 +447,118 @@ static int run_user_script(struct guest *gu, const char *host_path, const char *
 #define DEADLINE_SHORT 300
 #define DEADLINE_CONFIGURE 1800
 
+/* Bump when the configured disk would come out different. */
+#define CONFIGURED_FORMAT "jeos-configured-1"
+
+/* The configured root (packages unpacked and configured, nothing of the
+ * recipe's own yet) depends only on this: the exact packages, the
+ * filesystem, the disk size and how jeos configures. Same key, same disk,
+ * so a warm build may start from a copy, as mkosi's Incremental= does. */
+static char *configured_key(const struct recipe *r, const struct pkgset *set,
+			    uint64_t disk_bytes)
+{
+	struct sha256 h;
+	char hex[SHA256_HEX_LEN + 1];
+	char buf[128];
+
+	sha256_init(&h);
+	sha256_update(&h, CONFIGURED_FORMAT, strlen(CONFIGURED_FORMAT));
+	sha256_update(&h, configure_script, strlen(configure_script));
+	sha256_update(&h, initramfs_conf, strlen(initramfs_conf));
+	snprintf(buf, sizeof(buf), "\n%s %llu\n", fs_type_name(r->type.filesystem),
+		 (unsigned long long)disk_bytes);
+	sha256_update(&h, buf, strlen(buf));
+	for (size_t i = 0; i < set->nr; i++)
+		sha256_update(&h, set->pkgs[i].sha256, strlen(set->pkgs[i].sha256));
+	sha256_final(&h, hex);
+	return xstrdup(hex);
+}
+
+static int copy_sparse(const char *from, const char *to, struct jeos_error *err)
+{
+	char *const argv[] = { "cp", "--sparse=always", "--reflink=auto", (char *)from,
+			       (char *)to, NULL };
+	return run_program(argv, err);
+}
+
+/* A fresh disk: partitions, filesystem, the packages unpacked and
+ * configured. Leaves the guest running with the root mounted. */
+static int make_configured_disk(const struct recipe *r, const struct pkgset *set,
+				const struct assemble_options *o, const char *disk,
+				struct image *img, struct guest **gu, struct jeos_error *err)
+{
+	CLEANUP_UNLINK_FREE char *tar = xasprintf("%s/rootfs.tar", o->work_dir);
+	struct guest_drive drive = { .path = disk, .format = "raw", .cachemode = "unsafe" };
+	struct rootfs_stats st;
+	char sz[32], sz2[32];
+
+	if (rootfs_write_tar(set, "amd64", o->mtime, tar, &st, err) < 0)
+		return -1;
+	log_info("%zu packages, %zu files, %s", st.packages, st.entries, human_size(st.bytes, sz));
+	if (st.bytes + (64ull << 20) > img->disk_bytes)
+		return jeos_fail(err, JEOS_EXIT_USAGE,
+				 "%s:%u: error: <size> is %s but the packages alone need %s; "
+				 "raise it or leave <size> out to fit the content",
+				 r->path, r->type.line, human_size(img->disk_bytes, sz),
+				 human_size(st.bytes + (64ull << 20), sz2));
+	if (create_sparse(disk, img->disk_bytes, err) < 0 ||
+	    guest_open(gu, &drive, 1, NULL, err) < 0)
+		return -1;
+	guest_set_deadline(*gu, DEADLINE_SHORT);
+	if (make_filesystem(*gu, r, img, err) < 0)
+		return -1;
+	progress("unpack", 0, 0, "streaming %s into the guest", human_size(st.bytes, sz));
+	if (guestfs_tar_in(guest_handle(*gu), tar, "/") < 0)
+		return guest_fail(*gu, err, "unpacking the root filesystem");
+	progress_done();
+	log_info("configuring %zu packages in the guest", set->nr);
+	guest_set_deadline(*gu, DEADLINE_CONFIGURE);
+	if (prepare_configure(*gu, r, err) < 0 ||
+	    run_script(*gu, "configuring packages", configure_script, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Saves the configured disk for later builds: unmounted, so the copy is
+ * a clean filesystem. A failure to save costs only time: warn. */
+static int save_configured(struct guest *gu, const char *disk, const char *cached,
+			   struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(cached);
+	struct jeos_error cerr;
+
+	if (guestfs_umount_all(g) < 0 || guestfs_sync(g) < 0)
+		return guest_fail(gu, err, "unmounting the configured root");
+	if (copy_sparse(disk, tmp, &cerr) < 0 || commit_file(&tmp, cached, &cerr) < 0)
+		log_warn("cannot cache the configured root: %s", cerr.msg);
+	if (guestfs_mount(g, "/dev/sda1", "/") < 0)
+		return guest_fail(gu, err, "mounting the root filesystem");
+	return 0;
+}
+
+static int open_configured(const char *cached, const char *disk, struct image *img,
+			   struct guest **gu, struct jeos_error *err)
+{
+	struct guest_drive drive = { .path = disk, .format = "raw", .cachemode = "unsafe" };
+
+	if (copy_sparse(cached, disk, err) < 0 || guest_open(gu, &drive, 1, NULL, err) < 0)
+		return -1;
+	if (guestfs_mount(guest_handle(*gu), "/dev/sda1", "/") < 0)
+		return guest_fail(*gu, err, "mounting the cached configured root");
+	img->root_uuid = guestfs_vfs_uuid(guest_handle(*gu), "/dev/sda1");
+	if (!img->root_uuid)
+		return guest_fail(*gu, err, "reading the filesystem UUID");
+	return 0;
+}
+
 int assemble_image(const struct recipe *r, const struct pkgset *set,
 		   const struct assemble_options *o, const char *raw_path,
 		   struct image *img, struct jeos_error *err)
 {
 	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(raw_path);
-	CLEANUP_UNLINK_FREE char *tar = xasprintf("%s/rootfs.tar", o->work_dir);
+	CLEANUP_FREE char *key = NULL, *cached = NULL;
 	struct strbuf setup = STRBUF_INIT;
-	struct rootfs_stats st;
 	struct guest *gu = NULL;
 	guestfs_h *g;
 	double start = now_seconds();
@@ -424,54 +567,51 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 
 	memset(img, 0, sizeof(*img));
 	img->disk_bytes = r->type.size_bytes ? r->type.size_bytes : auto_size(set);
-	stage(1, "rootfs: unpacking packages on the host", start);
-	if (rootfs_write_tar(set, "amd64", o->mtime, tar, &st, err) < 0)
-		goto out;
-	log_info("%zu packages, %zu files, %s", st.packages, st.entries, human_size(st.bytes, sz));
-	if (st.bytes + (64ull << 20) > img->disk_bytes) {
-		jeos_fail(err, JEOS_EXIT_USAGE,
-			  "%s:%u: error: <size> is %s but the packages alone need %s; "
-			  "raise it or leave <size> out to fit the content",
-			  r->path, r->type.line, human_size(img->disk_bytes, sz),
-			  human_size(st.bytes + (64ull << 20), sz2));
-		goto out;
+	key = configured_key(r, set, img->disk_bytes);
+	if (o->cache_dir)
+		cached = xasprintf("%s/configured/%s.raw", o->cache_dir, key);
+	if (cached && access(cached, R_OK) == 0) {
+		stage(1, "configured root from the cache", start);
+		if (open_configured(cached, tmp, img, &gu, err) < 0)
+			goto out;
+	} else {
+		stage(1, "packages: unpack on the host, configure in the guest", start);
+		if (make_configured_disk(r, set, o, tmp, img, &gu, err) < 0)
+			goto out;
+		if (cached) {
+			CLEANUP_FREE char *dir = xasprintf("%s/configured", o->cache_dir);
+			if (mkdir_p(dir, 0755, err) < 0 || save_configured(gu, tmp, cached, err) < 0)
+				goto out;
+		}
 	}
-	if (create_sparse(tmp, img->disk_bytes, err) < 0)
-		goto out;
-	stage(2, "disk: partition, filesystem, unpack", start);
-	struct guest_drive drive = { .path = tmp, .format = "raw", .cachemode = "unsafe" };
-	if (guest_open(&gu, &drive, 1, NULL, err) < 0)
-		goto out;
 	g = guest_handle(gu);
-	guest_set_deadline(gu, DEADLINE_SHORT);
-	if (make_filesystem(gu, r, img, err) < 0)
-		goto out;
-	if (guestfs_tar_in(g, tar, "/") < 0) {
-		guest_fail(gu, err, "unpacking the root filesystem");
-		goto out;
-	}
-	unlink(tar);
-	stage(3, "configure: dpkg --configure -a in the guest", start);
-	guest_set_deadline(gu, DEADLINE_CONFIGURE);
-	if (prepare_configure(gu, r, err) < 0 ||
-	    run_script(gu, "configuring packages", configure_script, err) < 0)
-		goto out;
-	stage(4, "setup: users, system, overlays, config.sh", start);
+	stage(2, "setup: users, system, overlays, config.sh", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
 	if (setup_script(&setup, r, img, err) < 0 ||
 	    run_script(gu, "system setup", setup.buf, err) < 0 ||
 	    apply_overlays(gu, r, o, err) < 0 ||
 	    (r->config_sh && run_user_script(gu, r->config_sh, "config.sh", err) < 0))
 		goto out;
-	stage(5, "boot: kernel and bootloader", start);
+	stage(3, "packages: delete and uninstall", start);
+	strbuf_reset(&setup);
+	strbuf_addstr(&setup, "export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin\n");
+	remove_packages(&setup, r);
+	if (run_script(gu, "removing delete/uninstall packages", setup.buf, err) < 0)
+		goto out;
+	stage(4, "boot: kernel and bootloader", start);
 	guest_set_deadline(gu, DEADLINE_SHORT);
 	if (boot_install(gu, r, img, err) < 0)
 		goto out;
-	stage(6, "finish: images.sh, hygiene, trim", start);
+	stage(5, "finish: images.sh, hygiene, trim", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
 	if ((r->images_sh && run_user_script(gu, r->images_sh, "images.sh", err) < 0) ||
 	    run_script(gu, "cleaning the image", hygiene_script, err) < 0)
 		goto out;
+	img->installed = guestfs_sh(g, "dpkg-query -W -f '${Package} ${Version} ${Architecture}\\n'");
+	if (!img->installed) {
+		guest_fail(gu, err, "listing the installed packages");
+		goto out;
+	}
 	struct guestfs_statvfs *sv = guestfs_statvfs(g, "/");
 	if (sv) {
 		img->used_bytes = (uint64_t)(sv->blocks - sv->bfree) * (uint64_t)sv->frsize;
@@ -500,5 +640,6 @@ void image_free(struct image *img)
 	free(img->raw_path);
 	free(img->root_uuid);
 	free(img->kernel_version);
+	free(img->installed);
 	memset(img, 0, sizeof(*img));
 }

@@ -4,12 +4,15 @@
  * devices and no mounts on the host.
  *
  * Stages (each reported as progress):
- *   disk      sparse raw file, MBR partition table, one bootable root
- *             partition, the recipe's filesystem with a label and UUID
- *   rootfs    the host-made tar of all packages (rootfs.h) streamed in
- *   configure preinst, then dpkg --configure -a (services blocked)
+ *   packages  sparse raw file, MBR partition table, one bootable root
+ *             partition, the recipe's filesystem with a label and UUID;
+ *             the host-made tar of all packages (rootfs.h) streamed in;
+ *             preinst, then dpkg --configure -a (services blocked). The
+ *             result is cached under a hash of exactly what made it, and
+ *             the next build with the same packages starts from a copy.
  *   setup     users, hostname, hosts, fstab, locale, timezone, network,
- *             overlays, root/, archives, config.sh
+ *             overlays, root/, archives, config.sh, then the recipe's
+ *             uninstall (with dependents) and delete (alone) packages
  *   boot      kernel command line and bootloader (boot.h)
  *   finish    images.sh, hygiene, fstrim, unmount
  */
@@ -27,11 +30,13 @@ struct image {
 	uint64_t used_bytes;  /* used in the root filesystem */
 	char *root_uuid;
 	char *kernel_version; /* e.g. "6.1.0-28-cloud-amd64" */
+	char *installed;      /* "name version arch\n" per package in the image */
 };
 
 struct assemble_options {
 	const char *overlays_dir;  /* the project's overlays/ */
 	const char *work_dir;      /* scratch space for the rootfs tar */
+	const char *cache_dir;     /* keeps configured roots; NULL: none */
 	int64_t mtime;             /* stamps files jeos writes */
 };
 

@@ -44,23 +44,6 @@ static void trap_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static int run_command(char *const argv[], struct jeos_error *err)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		return jeos_fail(err, JEOS_EXIT_FAILED, "%s %s failed (status %d)", argv[0],
-				 argv[1], status);
-	return 0;
-}
-
 static int write_text(const char *path, const char *text, size_t len, struct jeos_error *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -95,7 +78,7 @@ static int convert(const char *dir, const char *raw, const char *base, const cha
 	char *const argv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", (char *)qemu_fmt,
 			       src, dst, NULL };
 
-	if (run_command(argv, err) < 0)
+	if (run_program(argv, err) < 0)
 		return -1;
 	add_output(outs, name);
 	return 0;
@@ -141,6 +124,7 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	struct assemble_options ao = {
 		.overlays_dir = o->overlays_dir, .work_dir = scratch,
+		.cache_dir = fetcher_cache_dir(f),
 		.mtime = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL),
 	};
 	if (assemble_image(r, &res.set, &ao, raw_path, &img, err) < 0)
@@ -155,10 +139,16 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 		goto out;
 	}
 
-	/* NAME.packages, as Kiwi writes it */
-	for (size_t i = 0; i < res.set.nr; i++) {
-		const struct pkg *p = &res.set.pkgs[i];
-		strbuf_addf(&text, "%s|%s|%s|%s\n", p->name, p->version, p->arch, p->sha256);
+	/* NAME.packages, as Kiwi writes it: what the image holds in the end */
+	for (const char *line = img.installed; *line;) {
+		char name[256], version[256], arch[64];
+		const char *eol = strchrnul(line, '\n');
+		if (sscanf(line, "%255s %255s %63s", name, version, arch) == 3) {
+			const struct pkg *p = pkgset_find(&res.set, name);
+			strbuf_addf(&text, "%s|%s|%s|%s\n", name, version, arch,
+				    p ? p->sha256 : "-");
+		}
+		line = *eol ? eol + 1 : eol;
 	}
 	pkgs_path = xasprintf("%s/%s", scratch, pkgs_name);
 	if (write_text(pkgs_path, text.buf, text.len, err) < 0)
@@ -198,7 +188,7 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 out:
 	if (scratch[0]) {
 		char *const argv[] = { "rm", "-rf", scratch, NULL };
-		run_command(argv, NULL);
+		run_program(argv, NULL);
 		scratch[0] = '\0';
 	}
 	for (size_t i = 0; i < outs.nr; i++)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -327,6 +328,27 @@ void strset_clear(struct strset *set)
 		free(set->slots[i]);
 	free(set->slots);
 	memset(set, 0, sizeof(*set));
+}
+
+int run_program(char *const argv[], struct jeos_error *err)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s failed (%s %d)", argv[0],
+				 WIFEXITED(status) ? "exit" : "signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return 0;
 }
 
 int str_has_prefix(const char *s, const char *prefix)

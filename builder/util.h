@@ -101,6 +101,9 @@ int strset_add(struct strset *set, const char *s);
 int strset_has(const struct strset *set, const char *s);
 void strset_clear(struct strset *set);
 
+/* Runs argv (PATH searched) and waits: 0 if it exited 0. */
+int run_program(char *const argv[], struct jeos_error *err);
+
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
 
