@@ -15,3 +15,21 @@ expect_fail() {
 	[ "$rc" = "$code" ] || { cat "$T/err" >&2; fail "expected exit $code, got $rc: $*"; }
 	grep -Eq -- "$re" "$T/err" || { cat "$T/err" >&2; fail "stderr does not match /$re/: $*"; }
 }
+
+# Builds share a package cache and the configured-root cache across test
+# scripts and runs (as a user's ~/.cache/jeos would), so only the first
+# build of a package set pays for dpkg in the guest.
+CACHE=${JEOS_TEST_CACHE:-/var/tmp/jeos-test-cache}
+
+# guestfish on a built image, read-only (libguestfs, never a host mount)
+inspect() {
+	LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
+		guestfish --ro -a "$1" -m /dev/sda1
+}
+
+# no_outputs DIR: nothing under a final name, no scratch directory left
+no_outputs() {
+	local left
+	left=$(ls -A "$1" 2>/dev/null || true)
+	[ -z "$left" ] || fail "left in $1: $left"
+}

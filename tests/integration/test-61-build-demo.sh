@@ -1,0 +1,55 @@
+# End to end with everything a recipe directory can hold: root/ overlay,
+# config.sh, shared overlays, users with plain passwords, a delete package.
+. "$(dirname "$0")/lib.sh"
+
+out=$T/out base=jeos-demo.amd64-1.2.3
+"$JEOS" build --cache "$CACHE" "$JEOS_SRC/recipes/demo" -o "$out" > "$T/stdout" 2> "$T/stderr" ||
+	{ cat "$T/stderr"; fail "jeos build failed"; }
+img=$out/$base
+
+# plain passwords appear nowhere: not in the image, not in the outputs or logs
+for secret in Demo-Secret-4711 Root-Secret-8815; do
+	grep -a -q -F "$secret" "$img.raw" && fail "plain password in the image"
+	grep -a -q -F "$secret" "$out"/* "$T/stdout" "$T/stderr" && fail "plain password in outputs/logs"
+done
+
+inspect "$img.raw" > "$T/inspect" <<'GF'
+echo --hostname
+cat /etc/hostname
+echo --passwd
+sh "getent passwd demo | cut -d: -f1,5,6,7"
+echo --groups
+sh "id -nG demo"
+echo --shadow
+sh "cut -d: -f1,2 /etc/shadow | grep -E '^(root|demo):' | cut -c1-8"
+echo --motd
+cat /etc/motd
+echo --modes
+sh "stat -c '%a %U %n' /usr/local/bin/demo-hello /etc/demo/token /var/lib/demo/configured"
+echo --configured
+cat /var/lib/demo/configured
+echo --apt
+sh "dpkg-query -W -f '${db:Status-Abbrev}' apt 2>&1 || true"
+echo --tz
+readlink /etc/localtime
+echo --overlays
+sh "ls /etc/sysctl.d/90-jeos-hardening.conf '/etc/systemd/system/serial-getty@ttyS0.service.d/jeos.conf' /etc/profile.d/jeos-umask.sh"
+echo --audit
+sh "dpkg --audit; echo audit-exit=$?"
+echo --end
+GF
+section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d'; }
+[ "$(section hostname)" = demo ] || fail "hostname: $(section hostname)"
+[ "$(section passwd)" = "demo:Demo User:/home/demo:/bin/bash" ] || fail "passwd: $(section passwd)"
+section groups | grep -qw users && section groups | grep -qw adm || fail "groups: $(section groups)"
+[ "$(section shadow | sort)" = "$(printf 'demo:$6$\nroot:$6$')" ] || fail "shadow: $(section shadow)"
+section motd | grep -q 'jeos demo appliance'
+section modes | grep -q '^755 root /usr/local/bin/demo-hello$' || fail "modes: $(section modes)"
+section modes | grep -q '^600 root /etc/demo/token$' || fail "modes: $(section modes)"
+section modes | grep -q '^644 demo /var/lib/demo/configured$' || fail "modes: $(section modes)"
+[ "$(section configured)" = "configured by config.sh" ]
+section apt | grep -q '^ii' && fail "apt (a delete package) is still installed"
+[ "$(section tz)" = /usr/share/zoneinfo/Europe/Berlin ] || fail "timezone: $(section tz)"
+[ "$(section overlays | wc -l)" = 3 ] || fail "overlay files: $(section overlays)"
+[ "$(section audit)" = "audit-exit=0" ] || fail "dpkg --audit: $(section audit)"
+! grep -q '^apt|' "$img.packages" || fail "apt listed in .packages"
