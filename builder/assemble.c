@@ -476,8 +476,8 @@ static char *configured_key(const struct recipe *r, const struct pkgset *set,
 	sha256_update(&h, CONFIGURED_FORMAT, strlen(CONFIGURED_FORMAT));
 	sha256_update(&h, configure_script, strlen(configure_script));
 	sha256_update(&h, initramfs_conf, strlen(initramfs_conf));
-	snprintf(buf, sizeof(buf), "\n%s %llu\n", fs_type_name(r->type.filesystem),
-		 (unsigned long long)disk_bytes);
+	snprintf(buf, sizeof(buf), "\n%s %llu docs=%d\n", fs_type_name(r->type.filesystem),
+		 (unsigned long long)disk_bytes, !r->exclude_docs);
 	sha256_update(&h, buf, strlen(buf));
 	for (size_t i = 0; i < set->nr; i++)
 		sha256_update(&h, set->pkgs[i].sha256, strlen(set->pkgs[i].sha256));
@@ -509,9 +509,12 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 	struct rootfs_stats st;
 	char sz[32], sz2[32];
 
-	if (rootfs_write_tar(set, "amd64", o->mtime, tar, &st, err) < 0)
+	struct rootfs_options ro = { .arch = "amd64", .mtime = o->mtime,
+				     .exclude_docs = r->exclude_docs };
+	if (rootfs_write_tar(set, &ro, tar, &st, err) < 0)
 		return -1;
-	log_info("%zu packages, %zu files, %s", st.packages, st.entries, human_size(st.bytes, sz));
+	log_info("%zu packages, %zu files (%zu docs left out), %s", st.packages, st.entries,
+		 st.excluded, human_size(st.bytes, sz));
 	if (st.bytes + (64ull << 20) > img->disk_bytes)
 		return jeos_fail(err, JEOS_EXIT_USAGE,
 				 "%s:%u: error: <size> is %s but the packages alone need %s; "

@@ -321,9 +321,9 @@ static const struct elem_spec {
 	{ "profiles", "", "profile" },
 	{ "profile", "name description import", "" },
 	{ "preferences", "profiles",
-	  "version packagemanager locale keytable timezone rpm-check-signatures type jeos:hostname jeos:kernel" },
+	  "version packagemanager locale keytable timezone rpm-check-signatures rpm-excludedocs type jeos:hostname jeos:kernel" },
 	{ "version", "", "" }, { "packagemanager", "", "" }, { "locale", "", "" },
-	{ "keytable", "", "" }, { "timezone", "", "" }, { "rpm-check-signatures", "", "" },
+	{ "keytable", "", "" }, { "timezone", "", "" }, { "rpm-check-signatures", "", "" }, { "rpm-excludedocs", "", "" },
 	{ "type", "image filesystem format formatoptions firmware kernelcmdline bootpartition devicepersistency primary",
 	  "bootloader size oemconfig machine" },
 	{ "bootloader", "name console timeout", "" },
@@ -825,7 +825,10 @@ static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
 			replace(&r->keytable, text_of(k));
 		else if (is_elem(k, "timezone"))
 			replace(&r->timezone, text_of(k));
-		else if (is_jeos_elem(k, "hostname"))
+		else if (is_elem(k, "rpm-excludedocs")) {
+			CLEANUP_FREE char *v = text_of(k);
+			r->exclude_docs = !strcmp(v, "true");
+		} else if (is_jeos_elem(k, "hostname"))
 			replace(&r->hostname, text_of(k));
 		else if (is_jeos_elem(k, "kernel"))
 			read_kernel(k, &r->kernel);
@@ -1039,6 +1042,7 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	r->type.bootloader_timeout = -1;
 	r->type.formats = FMT_RAW;
 	r->kernel.package = xstrdup(DEFAULT_KERNEL);
+	r->exclude_docs = 1;
 
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || !active(c, n))
@@ -1386,10 +1390,11 @@ void recipe_print_summary(const struct recipe *r, FILE *out)
 		fprintf(out, " (%s)\n", !p->gpgcheck ? "UNSIGNED: gpgcheck off" :
 			p->signing_key ? p->signing_key : DEFAULT_KEYRING);
 	}
-	fprintf(out, "packages:     bootstrap=%zu image=%zu delete=%zu uninstall=%zu%s\n",
+	fprintf(out, "packages:     bootstrap=%zu image=%zu delete=%zu uninstall=%zu%s%s\n",
 		r->nr_packages[PKGS_BOOTSTRAP], r->nr_packages[PKGS_IMAGE],
 		r->nr_packages[PKGS_DELETE], r->nr_packages[PKGS_UNINSTALL],
-		r->recommends ? " (with Recommends)" : "");
+		r->recommends ? " (with Recommends)" : "",
+		r->exclude_docs ? " (no docs, man pages or translations)" : "");
 	for (size_t i = 0; i < r->nr_users; i++) {
 		const struct recipe_user *u = &r->users[i];
 		fprintf(out, "user:         %s home=%s shell=%s groups=%s password=%s\n",

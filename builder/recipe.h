@@ -113,6 +113,7 @@ struct recipe {
 	char *packagemanager;
 	char *locale, *keytable, *timezone, *hostname;
 	int recommends;        /* jeos:recommends="true" on <packages> */
+	int exclude_docs;      /* <rpm-excludedocs>, default true: no docs, man, locales */
 
 	char **profiles;       /* selected profiles, NULL-terminated */
 	struct recipe_type type;

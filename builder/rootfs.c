@@ -16,9 +16,45 @@ struct writer {
 	struct archive *a;
 	struct strset dirs;   /* directories already written */
 	struct rootfs_stats *stats;
+	const struct rootfs_options *opts;
 	int64_t mtime;
 	const char *tar_path;
 };
+
+/* What exclude_docs leaves out, in dpkg's words, for later installs. */
+static const char dpkg_excludes[] =
+	"# written by jeos (<rpm-excludedocs>): no documentation but the\n"
+	"# copyright files, no man or info pages, no translations\n"
+	"path-exclude=/usr/share/doc/*\n"
+	"path-include=/usr/share/doc/*/copyright\n"
+	"path-exclude=/usr/share/man/*\n"
+	"path-exclude=/usr/share/info/*\n"
+	"path-exclude=/usr/share/locale/*\n"
+	"path-include=/usr/share/locale/locale.alias\n"
+	"path-exclude=/usr/share/lintian/*\n";
+
+/* The same rules for package paths. The directories right below
+ * /usr/share/doc stay, for the copyright files. */
+static int excluded(const char *path)
+{
+	static const char *const roots[] = {
+		"/usr/share/doc/", "/usr/share/man/", "/usr/share/info/",
+		"/usr/share/locale/", "/usr/share/lintian/",
+	};
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		const char *rest;
+		if (!str_has_prefix(path, roots[i]))
+			continue;
+		rest = path + strlen(roots[i]);
+		if (i == 0)
+			return !(strchr(rest, '/') == NULL || str_has_suffix(rest, "/copyright"));
+		if (i == 3)
+			return strcmp(rest, "locale.alias") != 0;
+		return 1;
+	}
+	return 0;
+}
 
 /* Which merged directory does path ("/lib/x") start with? */
 static const char *merged_prefix(const char *path)
@@ -133,6 +169,11 @@ static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 
 		strbuf_addstr(list, strcmp(de.path, "/") ? de.path : "/.");
 		strbuf_addch(list, '\n');
+		if (w->opts->exclude_docs &&
+		    (excluded(de.path) || (de.hardlink && excluded(de.hardlink)))) {
+			w->stats->excluded++;
+			continue;
+		}
 		member_name(&name, de.path);
 		if (S_ISDIR(de.mode)) {
 			/* the merged directories are symlinks already */
@@ -248,12 +289,14 @@ static int write_info(struct writer *w, const struct deb *d, const char *arch,
 	return rc;
 }
 
-int rootfs_write_tar(const struct pkgset *set, const char *arch, int64_t mtime,
+int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts,
 		     const char *tar_path, struct rootfs_stats *stats,
 		     struct jeos_error *err)
 {
 	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(tar_path);
-	struct writer w = { .stats = stats, .mtime = mtime, .tar_path = tar_path };
+	struct writer w = { .stats = stats, .opts = opts, .mtime = opts->mtime,
+			    .tar_path = tar_path };
+	const char *arch = opts->arch;
 	struct strbuf status = STRBUF_INIT, list = STRBUF_INIT;
 	CLEANUP_FREE char *arch_line = xasprintf("%s\n", arch);
 	int rc = -1;
@@ -291,6 +334,12 @@ int rootfs_write_tar(const struct pkgset *set, const char *arch, int64_t mtime,
 	    write_member(&w, "var/lib/dpkg/diversions", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
 	    write_member(&w, "var/lib/dpkg/statoverride", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
 	    write_member(&w, "var/lib/dpkg/arch", S_IFREG | 0644, NULL, arch_line, strlen(arch_line), err) < 0)
+		goto out;
+	if (opts->exclude_docs &&
+	    (write_dir(&w, "etc", err) < 0 || write_dir(&w, "etc/dpkg", err) < 0 ||
+	     write_dir(&w, "etc/dpkg/dpkg.cfg.d", err) < 0 ||
+	     write_member(&w, "etc/dpkg/dpkg.cfg.d/jeos-excludes", S_IFREG | 0644, NULL,
+			  dpkg_excludes, strlen(dpkg_excludes), err) < 0))
 		goto out;
 	if (archive_write_close(w.a) != ARCHIVE_OK) {
 		archive_fail(&w, err);

@@ -24,13 +24,23 @@
 struct rootfs_stats {
 	size_t packages;
 	size_t entries;   /* tar members written */
+	size_t excluded;  /* files left out (exclude_docs) */
 	uint64_t bytes;   /* file content bytes */
 };
 
+/* With exclude_docs, documentation (but the copyright files), man and
+ * info pages and translations are left out, as dpkg's path-exclude would
+ * (the same rules go to /etc/dpkg/dpkg.cfg.d/jeos-excludes for later
+ * installs); dpkg's file lists still name them, as dpkg's own do. */
+struct rootfs_options {
+	const char *arch;
+	int64_t mtime;      /* stamps the files jeos itself writes */
+	int exclude_docs;
+};
+
 /* Writes the tar for every package of set (each pkg->path must be a
- * verified .deb) to tar_path, via a temporary name. mtime stamps the
- * files jeos itself writes (dpkg's database). */
-int rootfs_write_tar(const struct pkgset *set, const char *arch, int64_t mtime,
+ * verified .deb) to tar_path, via a temporary name. */
+int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts,
 		     const char *tar_path, struct rootfs_stats *stats,
 		     struct jeos_error *err);
 

@@ -1,0 +1,235 @@
+/* Unit tests for rootfs.c: the root filesystem tar made on the host from
+ * .debs the test builds with dpkg-deb. */
+#include "testutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "pkgset.h"
+#include "rootfs.h"
+
+struct member {
+	char *name, *link, *data;
+	mode_t mode;
+	int hardlink;
+};
+
+static struct member members[256];
+static size_t nr_members;
+
+static void read_tar(const char *path)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+
+	archive_read_support_format_tar(a);
+	assert_int_equal(archive_read_open_filename(a, path, 10240), ARCHIVE_OK);
+	nr_members = 0;
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		struct member *m = &members[nr_members++];
+		struct strbuf sb = STRBUF_INIT;
+		char buf[4096];
+		la_ssize_t n;
+
+		assert_true(nr_members < 256);
+		m->name = xstrdup(archive_entry_pathname(e));
+		m->mode = archive_entry_mode(e);
+		m->hardlink = archive_entry_hardlink(e) != NULL;
+		m->link = archive_entry_symlink(e) ? xstrdup(archive_entry_symlink(e)) :
+			  archive_entry_hardlink(e) ? xstrdup(archive_entry_hardlink(e)) : NULL;
+		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+			strbuf_add(&sb, buf, (size_t)n);
+		m->data = strbuf_detach(&sb);
+	}
+	archive_read_free(a);
+}
+
+static void free_members(void)
+{
+	for (size_t i = 0; i < nr_members; i++) {
+		free(members[i].name);
+		free(members[i].link);
+		free(members[i].data);
+	}
+	nr_members = 0;
+}
+
+static const struct member *find(const char *name)
+{
+	for (size_t i = 0; i < nr_members; i++)
+		if (!strcmp(members[i].name, name))
+			return &members[i];
+	return NULL;
+}
+
+/* One package: /bin/tool (moves to /usr), a conffile, docs, a man page,
+ * a hard link, a postinst. */
+static char *make_deb(const char *dir, const char *name, const char *extra_control)
+{
+	char *root = xasprintf("%s/%s-root", dir, name);
+	char *deb = xasprintf("%s/%s.deb", dir, name);
+	char *cmd = xasprintf(
+		"set -e; r=%s; mkdir -p $r/DEBIAN $r/bin $r/etc/%s $r/usr/share/doc/%s $r/usr/share/man/man1 "
+		"$r/usr/share/locale/de/LC_MESSAGES $r/usr/lib;"
+		"printf 'Package: %s\\nVersion: 1.0\\nArchitecture: amd64\\nMaintainer: t <t@t>\\n%s"
+		"Description: test\\n more text\\n .\\n after a blank line\\n' > $r/DEBIAN/control;"
+		"echo /etc/%s/%s.conf > $r/DEBIAN/conffiles;"
+		"printf '#!/bin/sh\\ntrue\\n' > $r/DEBIAN/postinst; chmod 755 $r/DEBIAN/postinst;"
+		"echo tool > $r/bin/%s-tool; chmod 755 $r/bin/%s-tool; ln $r/bin/%s-tool $r/bin/%s-alias;"
+		"echo setting=1 > $r/etc/%s/%s.conf;"
+		"echo copyright > $r/usr/share/doc/%s/copyright; echo news > $r/usr/share/doc/%s/NEWS;"
+		"echo man > $r/usr/share/man/man1/%s.1; echo mo > $r/usr/share/locale/de/LC_MESSAGES/%s.mo;"
+		"echo lib > $r/usr/lib/lib%s.so;"
+		"dpkg-deb --root-owner-group -Zxz --build $r %s >/dev/null",
+		root, name, name, name, extra_control, name, name, name, name, name, name, name, name,
+		name, name, name, name, name, deb);
+	test_sh(cmd);
+	free(cmd);
+	free(root);
+	return deb;
+}
+
+static void build(const char *dir, int exclude_docs, struct rootfs_stats *st)
+{
+	struct pkgset set = { 0 };
+	struct pkg *p;
+	struct jeos_error err;
+	char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64", .mtime = 1700000000, .exclude_docs = exclude_docs };
+
+	p = pkgset_add(&set);
+	p->name = xstrdup("alpha");
+	p->path = make_deb(dir, "alpha", "");
+	p = pkgset_add(&set);
+	p->name = xstrdup("libbeta");
+	p->path = make_deb(dir, "libbeta", "Multi-Arch: same\\n");
+	if (rootfs_write_tar(&set, &ro, tar, st, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
+	pkgset_free(&set);
+	free(tar);
+}
+
+static void test_merged_usr_and_dpkg_database(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	struct rootfs_stats st;
+	const struct member *m;
+
+	build(dir, 0, &st);
+	assert_int_equal(st.packages, 2);
+
+	/* /bin is a symlink into /usr; package files move there */
+	assert_non_null(m = find("bin"));
+	assert_true(S_ISLNK(m->mode));
+	assert_string_equal(m->link, "usr/bin");
+	const struct member *tool = find("usr/bin/alpha-tool");
+	const struct member *alias = find("usr/bin/alpha-alias");
+	assert_non_null(tool);
+	assert_non_null(alias);
+	assert_null(find("bin/alpha-tool"));
+	assert_null(find("./bin/alpha-tool"));
+	/* one is the file, the other a hard link to it (tar's order decides) */
+	const struct member *file = tool->hardlink ? alias : tool;
+	const struct member *link = tool->hardlink ? tool : alias;
+	assert_false(file->hardlink);
+	assert_int_equal(file->mode & 07777, 0755);
+	assert_string_equal(file->data, "tool\n");
+	assert_true(link->hardlink);
+	assert_string_equal(link->link, file->name);
+
+	/* conffiles wait as .dpkg-new, as dpkg leaves them after unpacking */
+	assert_non_null(m = find("etc/alpha/alpha.conf.dpkg-new"));
+	assert_string_equal(m->data, "setting=1\n");
+	assert_null(find("etc/alpha/alpha.conf"));
+
+	/* the status file: unpacked, conffiles to be configured */
+	assert_non_null(m = find("var/lib/dpkg/status"));
+	assert_non_null(strstr(m->data, "Package: alpha\nStatus: install ok unpacked\n"));
+	assert_non_null(strstr(m->data, "Conffiles:\n /etc/alpha/alpha.conf newconffile\n"));
+	assert_non_null(strstr(m->data, "Description: test\n more text\n .\n after a blank line\n"));
+
+	/* file lists keep the packaged paths; Multi-Arch: same names pkg:arch */
+	assert_non_null(m = find("var/lib/dpkg/info/alpha.list"));
+	assert_non_null(strstr(m->data, "/.\n"));
+	assert_non_null(strstr(m->data, "\n/bin/alpha-tool\n"));
+	assert_non_null(find("var/lib/dpkg/info/libbeta:amd64.list"));
+	assert_non_null(m = find("var/lib/dpkg/info/alpha.postinst"));
+	assert_int_equal(m->mode & 07777, 0755);
+	assert_non_null(find("var/lib/dpkg/info/alpha.conffiles"));
+	assert_non_null(m = find("var/lib/dpkg/arch"));
+	assert_string_equal(m->data, "amd64\n");
+
+	/* without exclude_docs, everything is there */
+	assert_non_null(find("usr/share/doc/alpha/NEWS"));
+	assert_non_null(find("usr/share/man/man1/alpha.1"));
+	assert_int_equal(st.excluded, 0);
+	assert_null(find("etc/dpkg/dpkg.cfg.d/jeos-excludes"));
+
+	free_members();
+	test_rmrf(dir);
+	free(dir);
+}
+
+static void test_exclude_docs(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	struct rootfs_stats st;
+	const struct member *m;
+
+	build(dir, 1, &st);
+	assert_null(find("usr/share/doc/alpha/NEWS"));
+	assert_non_null(find("usr/share/doc/alpha/copyright"));
+	assert_null(find("usr/share/man/man1/alpha.1"));
+	assert_null(find("usr/share/locale/de/LC_MESSAGES/alpha.mo"));
+	assert_non_null(find("usr/lib/libalpha.so"));
+	assert_true(st.excluded >= 6);
+	assert_non_null(m = find("etc/dpkg/dpkg.cfg.d/jeos-excludes"));
+	assert_non_null(strstr(m->data, "path-exclude=/usr/share/doc/*\n"));
+	/* dpkg's list still names the file, as with dpkg's own path-exclude */
+	assert_non_null(m = find("var/lib/dpkg/info/alpha.list"));
+	assert_non_null(strstr(m->data, "/usr/share/doc/alpha/NEWS\n"));
+	free_members();
+	test_rmrf(dir);
+	free(dir);
+}
+
+static void test_bad_deb_names_package(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	struct pkgset set = { 0 };
+	struct pkg *p = pkgset_add(&set);
+	struct jeos_error err;
+	char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct rootfs_stats st;
+	FILE *f;
+
+	p->name = xstrdup("broken");
+	p->path = xasprintf("%s/broken.deb", dir);
+	f = fopen(p->path, "w");
+	fputs("not a deb", f);
+	fclose(f);
+	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
+	assert_non_null(strstr(err.msg, "broken.deb"));
+	assert_int_equal(access(tar, F_OK), -1); /* nothing under the final name */
+	pkgset_free(&set);
+	free(tar);
+	test_rmrf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merged_usr_and_dpkg_database),
+		cmocka_unit_test(test_exclude_docs),
+		cmocka_unit_test(test_bad_deb_names_package),
+	};
+	return cmocka_run_group_tests_name("rootfs", tests, NULL, NULL);
+}
