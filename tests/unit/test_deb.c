@@ -46,18 +46,6 @@ static void write_str(const char *dir, const char *name, const char *s,
 }
 
 /* test_sh with printf formatting. */
-static void shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void shf(const char *fmt, ...)
-{
-	CLEANUP_STRBUF struct strbuf cmd = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	test_sh(cmd.buf);
-}
-
 static char *in_dir(const struct fixture *fx, const char *name)
 {
 	return xasprintf("%s/%s", fx->dir, name);
@@ -73,7 +61,7 @@ static int setup(void **state)
 	for (size_t i = 0; i < BIG_SIZE; i++)
 		fx->big[i] = (unsigned char)(i * 7 + i / 251);
 	root = in_dir(fx, "root");
-	shf("mkdir '%s' && cd '%s' && mkdir -p DEBIAN etc usr/bin "
+	test_shf("mkdir '%s' && cd '%s' && mkdir -p DEBIAN etc usr/bin "
 	    "usr/lib/jeos-test usr/share/jeos-test/empty", root, root);
 	write_str(root, "DEBIAN/control", control_text, 0644);
 	write_str(root, "DEBIAN/postinst", postinst, 0755);
@@ -83,12 +71,12 @@ static int setup(void **state)
 		  "/etc/jeos-test.conf\nremove-on-upgrade /etc/jeos-old.conf\n", 0644);
 	write_str(root, "etc/jeos-test.conf", "answer=42\n", 0644);
 	write_file(root, "usr/bin/jeos-test", fx->big, BIG_SIZE, 0755);
-	shf("cd '%s' && ln -s jeos-test usr/bin/jeos-test-link && "
+	test_shf("cd '%s' && ln -s jeos-test usr/bin/jeos-test-link && "
 	    "ln usr/bin/jeos-test usr/lib/jeos-test/hard && "
 	    "find . -type d -exec chmod 0755 {} + && "
 	    "find . -exec touch -h -d @%d {} +", root, MTIME);
 	for (size_t i = 0; i < sizeof(comps) / sizeof(*comps); i++)
-		shf("cd '%s' && dpkg-deb --root-owner-group -Z%s --build root "
+		test_shf("cd '%s' && dpkg-deb --root-owner-group -Z%s --build root "
 		    "t-%s.deb >/dev/null", fx->dir, comps[i], comps[i]);
 	*state = fx;
 	return 0;
@@ -269,13 +257,13 @@ static char *hand_parts(const struct fixture *fx, const char *name,
 {
 	char *dir = in_dir(fx, name);
 
-	shf("mkdir -p '%s/c' '%s/d'", dir, dir);
+	test_shf("mkdir -p '%s/c' '%s/d'", dir, dir);
 	write_str(dir, "debian-binary", version, 0644);
 	write_str(dir, "c/control", control_text, 0644);
 	write_str(dir, "c/conffiles", conffiles, 0644);
 	write_str(dir, "d/x", "x\n", 0644);
 	write_str(dir, "_extra", "ignored\n", 0644);
-	shf("cd '%s' && tar -czf control.tar.gz -C c . && tar -cf data.tar -C d .",
+	test_shf("cd '%s' && tar -czf control.tar.gz -C c . && tar -cf data.tar -C d .",
 	    dir);
 	return dir;
 }
@@ -286,7 +274,7 @@ static char *hand_deb(const char *dir, const char *members)
 {
 	char *deb = xasprintf("%s.deb", dir);
 
-	shf("cd '%s' && rm -f '%s' && ar rcD '%s' %s", dir, deb, deb, members);
+	test_shf("cd '%s' && rm -f '%s' && ar rcD '%s' %s", dir, deb, deb, members);
 	return deb;
 }
 
@@ -356,7 +344,7 @@ static void test_bzip2_and_private_members(void **state)
 	struct deb *d;
 	size_t entries;
 
-	shf("cd '%s' && bzip2 -k data.tar", dir);
+	test_shf("cd '%s' && bzip2 -k data.tar", dir);
 	/* "_" members between the parts and anything after data.tar are
 	 * ignored (deb(5)) */
 	deb = hand_deb(dir, "debian-binary _extra control.tar.gz _extra "
@@ -405,7 +393,7 @@ static void test_bad_structure(void **state)
 	/* hand_deb writes the same name again */
 	free(hand_deb(dir, "debian-binary control.tar.gz"));
 	expect_open_error(swapped, "not a Debian package (no data.tar)");
-	shf("cd '%s' && mv data.tar data.tar.lz && ar rcD '%s' data.tar.lz", dir,
+	test_shf("cd '%s' && mv data.tar data.tar.lz && ar rcD '%s' data.tar.lz", dir,
 	    swapped);
 	expect_open_error(swapped, "data.tar.lz: unsupported compression");
 }
@@ -417,12 +405,12 @@ static void test_truncated(void **state)
 	CLEANUP_FREE char *cut = in_dir(fx, "cut.deb");
 
 	/* the ar member is short: deb_open finds it without reading it */
-	shf("head -c $(($(stat -c %%s '%s') - 100)) '%s' > '%s'", full, full, cut);
+	test_shf("head -c $(($(stat -c %%s '%s') - 100)) '%s' > '%s'", full, full, cut);
 	expect_open_error(cut, "data.tar.xz: truncated");
 	/* cut in control.tar.xz's ar header */
-	shf("head -c 100 '%s' > '%s'", full, cut);
+	test_shf("head -c 100 '%s' > '%s'", full, cut);
 	expect_open_error(cut, "truncated");
-	shf("head -c 70 '%s' > '%s'", full, cut);
+	test_shf("head -c 70 '%s' > '%s'", full, cut);
 	expect_open_error(cut, "debian-binary: truncated");
 }
 
@@ -435,7 +423,7 @@ static void test_truncated_inside_member(void **state)
 
 	/* a whole ar member holding half an xz stream; random content so
 	 * the cut falls past what deb_data_begin() reads ahead */
-	shf("cd '%s' && head -c 300000 /dev/urandom > d/big && "
+	test_shf("cd '%s' && head -c 300000 /dev/urandom > d/big && "
 	    "tar -cf - -C d . | xz -0 > full.xz && "
 	    "head -c $(($(stat -c %%s full.xz) / 2)) full.xz > data.tar.xz", dir);
 	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar.xz");
@@ -454,7 +442,7 @@ static void test_unsafe_path(void **state)
 	const char *names[] = { "/x", NULL };
 	size_t entries;
 
-	shf("cd '%s/d' && tar -cPf ../data.tar ./x ./../_extra", dir);
+	test_shf("cd '%s/d' && tar -cPf ../data.tar ./x ./../_extra", dir);
 	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
 	want = xasprintf("%s: data.tar: unsafe path ./../_extra", deb);
 	got = walk_data(deb, names, &entries);

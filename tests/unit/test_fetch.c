@@ -29,27 +29,6 @@ static void write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(fp), 0);
 }
 
-static void shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void shf(const char *fmt, ...)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	test_sh(cmd.buf);
-	strbuf_release(&cmd);
-}
-
-static char *read_all(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb, ""); /* util's strbuf leaves an empty file's text unterminated */
-	assert_int_equal(strbuf_read_file(&sb, path), 0);
-	return strbuf_detach(&sb);
-}
-
 /* Files of assorted sizes, one empty and one bigger than curl's buffers. */
 static int setup(void **state)
 {
@@ -58,7 +37,7 @@ static int setup(void **state)
 
 	fx->dir = test_tmpdir();
 	fx->src = xasprintf("%s/src/pool", fx->dir);
-	shf("mkdir -p %s %s/cache", fx->src, fx->dir);
+	test_shf("mkdir -p %s %s/cache", fx->src, fx->dir);
 	fx->base_uri = xasprintf("file://%s/src", fx->dir);
 	fx->opts.cache_dir = xasprintf("%s/cache", fx->dir);
 	fx->opts.retry_delay_ms = 10;
@@ -164,9 +143,9 @@ static void test_corrupt_cache_is_refetched(void **state)
 
 	fetch_set(fx);
 	/* Same size, other bytes; and a truncated copy. */
-	shf("printf X | dd of=%s bs=1 seek=100 conv=notrunc status=none",
+	test_shf("printf X | dd of=%s bs=1 seek=100 conv=notrunc status=none",
 			  fx->set.pkgs[1].path);
-	shf("truncate -s 10 %s", fx->set.pkgs[3].path);
+	test_shf("truncate -s 10 %s", fx->set.pkgs[3].path);
 	st = fetch_set(fx); /* checks every file's hash again */
 	assert_int_equal(st.downloaded, 2);
 	assert_int_equal(st.cached, NR_FILES - 2);
@@ -181,7 +160,7 @@ static void test_checksum_mismatch_leaves_nothing(void **state)
 	struct jeos_error err;
 
 	/* The repository's file differs from what the index promised. */
-	shf("printf X | dd of=%s/f4.deb bs=1 seek=5 conv=notrunc status=none",
+	test_shf("printf X | dd of=%s/f4.deb bs=1 seek=5 conv=notrunc status=none",
 			  fx->src);
 	assert_int_equal(fetcher_new(&f, &fx->opts, &err), 0);
 	assert_int_equal(fetch_packages(f, &fx->set, uris, &err), -1);
@@ -194,7 +173,7 @@ static void test_checksum_mismatch_leaves_nothing(void **state)
 	assert_int_equal(access(p, F_OK), -1);
 	free(p);
 	assert_true(cache_entries(fx) < NR_FILES);
-	shf("! ls -a %s/by-sha256 | grep -q tmp", fx->opts.cache_dir);
+	test_shf("! ls -a %s/by-sha256 | grep -q tmp", fx->opts.cache_dir);
 }
 
 static void test_wrong_size(void **state)
@@ -233,14 +212,14 @@ static void test_fetch_url_and_missing(void **state)
 	assert_int_equal(fetcher_new(&f, &fx->opts, &err), 0);
 	write_file(dest, "old", 3);
 	assert_int_equal(fetch_url(f, url, dest, &err), 0);
-	char *got = read_all(dest);
+	char *got = test_read_file(dest);
 	assert_int_equal(strlen(got), 2000);
 	free(got);
 
 	assert_int_equal(fetch_url_optional(f, missing, dest, &err), 1);
 	assert_int_equal(fetch_url(f, missing, dest, &err), -1);
 	assert_non_null(strstr(err.msg, missing));
-	got = read_all(dest); /* left alone */
+	got = test_read_file(dest); /* left alone */
 	assert_int_equal(strlen(got), 2000);
 	free(got);
 	assert_int_equal(fetcher_stats(f)->downloaded, 1);
@@ -330,7 +309,7 @@ static void test_http_retries(void **state)
 	assert_int_equal(fetcher_new(&f, &fx->opts, &err), 0);
 	if (fetch_url(f, flaky, dest, &err) < 0)
 		fail_msg("%s", err.msg);
-	char *got = read_all(dest);
+	char *got = test_read_file(dest);
 	assert_string_equal(got, "hello\n");
 	free(got);
 	assert_int_equal(fetcher_stats(f)->retries, 1);
@@ -378,7 +357,7 @@ static void test_default_cache_dir(void **state)
 	want = xasprintf("%s/.cache/jeos", fx->dir);
 	assert_string_equal(fetcher_cache_dir(f), want);
 	free(want);
-	shf("test -d %s/.cache/jeos/by-sha256", fx->dir);
+	test_shf("test -d %s/.cache/jeos/by-sha256", fx->dir);
 	fetcher_free(f);
 
 	if (old_home)

@@ -24,27 +24,6 @@ struct fixture {
 	char *warnings;        /* stderr of the last load */
 };
 
-static void shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void shf(const char *fmt, ...)
-{
-	struct strbuf cmd = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	test_sh(cmd.buf);
-	strbuf_release(&cmd);
-}
-
-static char *read_all(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb, ""); /* util's strbuf leaves an empty file's text unterminated */
-	assert_int_equal(strbuf_read_file(&sb, path), 0);
-	return strbuf_detach(&sb);
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof(*fx));
@@ -89,7 +68,7 @@ static int teardown(void **state)
 /* A repository with two packages, built with make-repo.sh OPTIONS. */
 static void make_repo(struct fixture *fx, const char *options)
 {
-	shf(MAKE_REPO " %s %s 'foo 1.0-1; Depends: bar (>= 2)' 'bar 2.0; Architecture: all'",
+	test_shf(MAKE_REPO " %s %s 'foo 1.0-1; Depends: bar (>= 2)' 'bar 2.0; Architecture: all'",
 	    options, fx->repo_dir);
 }
 
@@ -168,16 +147,16 @@ static void assert_index(struct fixture *fx, size_t i, const char *comp, const c
 	char *want_path = xasprintf("%s/want", fx->dir), *want, *got;
 
 	/* Whichever form the repository publishes. */
-	shf("cd %s/dists/stable/%s/binary-%s && "
+	test_shf("cd %s/dists/stable/%s/binary-%s && "
 	    "{ cat Packages || xzcat Packages.xz || zcat Packages.gz; } >%s 2>/dev/null",
 	    fx->repo_dir, comp, arch, want_path);
-	want = read_all(want_path);
+	want = test_read_file(want_path);
 
 	assert_true(i < fx->n);
 	assert_int_equal(fx->idx[i].repo, 3);
 	assert_string_equal(fx->idx[i].component, comp);
 	assert_string_equal(fx->idx[i].arch, arch);
-	got = read_all(fx->idx[i].packages_path);
+	got = test_read_file(fx->idx[i].packages_path);
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
@@ -238,7 +217,7 @@ static void test_signed_repo_then_cache_hit(void **state)
 	load_ok(fx);
 	assert_int_equal(fx->n, 1);
 	assert_index(fx, 0, "main", "amd64");
-	char *text = read_all(fx->idx[0].packages_path);
+	char *text = test_read_file(fx->idx[0].packages_path);
 	assert_non_null(strstr(text, "Package: foo\nVersion: 1.0-1\n"));
 	free(text);
 	assert_int_equal(sha256_file(path, hex, &fx->err), 0);
@@ -279,7 +258,7 @@ static void test_wrong_key_refused(void **state)
 	struct fixture *fx = *state;
 
 	make_repo(fx, "");
-	shf(MAKE_REPO " %s/other", fx->dir); /* another throwaway key */
+	test_shf(MAKE_REPO " %s/other", fx->dir); /* another throwaway key */
 	free(fx->keyring);
 	fx->keyring = xasprintf("%s/other/key/keyring.gpg", fx->dir);
 	fx->repo.signing_key = fx->keyring;
@@ -301,17 +280,17 @@ static void test_tampered_release_refused(void **state)
 	struct fixture *fx = *state;
 
 	make_repo(fx, "");
-	shf("sed -i 's/^Label: jeos-test/Label: evil/' %s/dists/stable/InRelease",
+	test_shf("sed -i 's/^Label: jeos-test/Label: evil/' %s/dists/stable/InRelease",
 	    fx->repo_dir);
 	load_fails(fx, "/dists/stable/InRelease: bad signature (key ");
 
 	/* Well signed, but with unsigned text around the message. */
 	test_rmrf(fx->repo_dir);
 	make_repo(fx, "");
-	shf("sed -i '1i Suite: evil\\n' %s/dists/stable/InRelease", fx->repo_dir);
+	test_shf("sed -i '1i Suite: evil\\n' %s/dists/stable/InRelease", fx->repo_dir);
 	load_fails(fx, "/dists/stable/InRelease: not a single clearsigned message");
 	make_repo(fx, "");
-	shf("echo 'Suite: evil' >> %s/dists/stable/InRelease", fx->repo_dir);
+	test_shf("echo 'Suite: evil' >> %s/dists/stable/InRelease", fx->repo_dir);
 	load_fails(fx, "/dists/stable/InRelease: not a single clearsigned message");
 	fx->repo.gpgcheck = 0; /* checked all the same */
 	load_fails(fx, "/dists/stable/InRelease: not a single clearsigned message");
@@ -342,8 +321,8 @@ static void test_detached_signature(void **state)
 	assert_string_equal(fx->sha, hex);
 	free(path);
 	/* A Release.gpg signed by another key is refused. */
-	shf(MAKE_REPO " -D %s/other", fx->dir);
-	shf("cp %s/other/dists/stable/Release.gpg %s/dists/stable/", fx->dir, fx->repo_dir);
+	test_shf(MAKE_REPO " -D %s/other", fx->dir);
+	test_shf("cp %s/other/dists/stable/Release.gpg %s/dists/stable/", fx->dir, fx->repo_dir);
 	reset_indexes(fx);
 	load_fails(fx, "/dists/stable/Release: no valid OpenPGP signature (key ");
 }
@@ -355,7 +334,7 @@ static void test_packages_checksum_mismatch(void **state)
 
 	make_repo(fx, "");
 	/* Same size, one byte changed. */
-	shf("printf X | dd of=%s/dists/stable/main/binary-amd64/Packages.xz bs=1 seek=40 "
+	test_shf("printf X | dd of=%s/dists/stable/main/binary-amd64/Packages.xz bs=1 seek=40 "
 	    "conv=notrunc status=none", fx->repo_dir);
 	load_fails(fx, "/dists/stable/main/binary-amd64/Packages.xz: checksum mismatch");
 	assert_int_equal(cache_entries(fx, &tmp), 1); /* only the InRelease copy */
@@ -368,7 +347,7 @@ static void test_packages_truncated(void **state)
 	int tmp;
 
 	make_repo(fx, "");
-	shf("truncate -s -10 %s/dists/stable/main/binary-amd64/Packages.xz", fx->repo_dir);
+	test_shf("truncate -s -10 %s/dists/stable/main/binary-amd64/Packages.xz", fx->repo_dir);
 	load_fails(fx, "/dists/stable/main/binary-amd64/Packages.xz: truncated");
 	assert_int_equal(cache_entries(fx, &tmp), 1);
 	assert_int_equal(tmp, 0);
@@ -394,7 +373,7 @@ static void test_corrupt_cached_index_refetched(void **state)
 
 	make_repo(fx, "");
 	load_ok(fx);
-	shf("printf 'Package: evil\\n\\n' > %s", fx->idx[0].packages_path);
+	test_shf("printf 'Package: evil\\n\\n' > %s", fx->idx[0].packages_path);
 	reset_indexes(fx);
 	load_ok(fx);
 	assert_index(fx, 0, "main", "amd64");
@@ -419,7 +398,7 @@ static void test_components_and_architectures(void **state)
 	struct fixture *fx = *state;
 
 	make_repo(fx, "-a 'amd64 i386'");
-	shf(MAKE_REPO " -a 'amd64 i386' -c contrib %s 'baz 1'", fx->repo_dir);
+	test_shf(MAKE_REPO " -a 'amd64 i386' -c contrib %s 'baz 1'", fx->repo_dir);
 	fx->components[0] = "main";
 	fx->components[1] = "contrib";
 	fx->repo.components = (char **)fx->components;
@@ -430,11 +409,11 @@ static void test_components_and_architectures(void **state)
 	assert_index(fx, 1, "contrib", "amd64");
 	assert_index(fx, 2, "main", "i386");
 	assert_index(fx, 3, "contrib", "i386");
-	char *text = read_all(fx->idx[1].packages_path);
+	char *text = test_read_file(fx->idx[1].packages_path);
 	assert_non_null(strstr(text, "Package: baz\n"));
 	assert_null(strstr(text, "Package: foo\n"));
 	free(text);
-	text = read_all(fx->idx[3].packages_path); /* baz is amd64 only */
+	text = test_read_file(fx->idx[3].packages_path); /* baz is amd64 only */
 	assert_string_equal(text, "");
 	free(text);
 
@@ -483,7 +462,7 @@ static void test_debian_archive(void **state)
 	fx->repo.signing_key = NULL;
 	load_ok(fx);
 	assert_int_equal(fx->n, 1);
-	char *text = read_all(fx->idx[0].packages_path);
+	char *text = test_read_file(fx->idx[0].packages_path);
 	assert_true(strlen(text) == 0 || str_has_prefix(text, "Package: "));
 	free(text);
 	fx->repo.uri = fx->uri;

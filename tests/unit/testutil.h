@@ -40,4 +40,26 @@ static inline void test_sh(const char *cmd)
 		fail_msg("command failed (%d): %s", rc, cmd);
 }
 
+/* test_sh with printf-style formatting. */
+static inline void test_shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void test_shf(const char *fmt, ...)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	test_sh(cmd.buf);
+	strbuf_release(&cmd);
+}
+
+/* A whole file as a NUL-terminated string (caller frees). */
+static inline char *test_read_file(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	assert_int_equal(strbuf_read_file(&sb, path), 0);
+	return strbuf_detach(&sb);
+}
+
 #endif
