@@ -42,25 +42,6 @@ static void add_quoted(struct strbuf *sb, const char *s)
 	strbuf_addch(sb, '\'');
 }
 
-/* Runs a shell script in the guest's root (a chroot with /dev, /proc and
- * /sys bound by libguestfs). On failure the error carries the script's
- * own output, which is what a user needs to fix it. */
-static int run_script(struct guest *gu, const char *what, const char *script,
-		      struct jeos_error *err)
-{
-	guestfs_h *g = guest_handle(gu);
-	CLEANUP_FREE char *out = NULL;
-	static const char path[] = "/.jeos-script";
-
-	if (guestfs_write(g, path, script, strlen(script)) < 0)
-		return guest_fail(gu, err, "%s", what);
-	/* stderr is what libguestfs puts in its error message */
-	out = guestfs_sh(g, "sh -e /.jeos-script 1>&2; rc=$?; rm -f /.jeos-script; exit $rc");
-	if (!out)
-		return guest_fail(gu, err, "%s", what);
-	return 0;
-}
-
 /* ---- the disk ---- */
 
 static uint64_t auto_size(const struct pkgset *set)
@@ -444,7 +425,7 @@ static int run_user_script(struct guest *gu, const char *host_path, const char *
 
 	if (strbuf_read_file(&sb, host_path) < 0)
 		return jeos_fail(err, JEOS_EXIT_USAGE, "cannot read %s: %s", host_path, strerror(errno));
-	rc = run_script(gu, name, sb.buf, err);
+	rc = guest_run_script(gu, name, sb.buf, err);
 	strbuf_release(&sb);
 	if (rc < 0)
 		jeos_error_prefix(err, "%s failed (exit non-zero); its output:\n", name);
@@ -538,7 +519,7 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 	log_info("configuring %zu packages in the guest", set->nr);
 	guest_set_deadline(*gu, DEADLINE_CONFIGURE);
 	if (prepare_configure(*gu, r, err) < 0 ||
-	    run_script(*gu, "configuring packages", configure_script, err) < 0)
+	    guest_run_script(*gu, "configuring packages", configure_script, err) < 0)
 		return -1;
 	return 0;
 }
@@ -610,7 +591,7 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 	stage(2, "setup: users, system, overlays, config.sh", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
 	if (setup_script(&setup, r, img, err) < 0 ||
-	    run_script(gu, "system setup", setup.buf, err) < 0 ||
+	    guest_run_script(gu, "system setup", setup.buf, err) < 0 ||
 	    apply_overlays(gu, r, o, err) < 0 ||
 	    (r->config_sh && run_user_script(gu, r->config_sh, "config.sh", err) < 0))
 		goto out;
@@ -618,7 +599,7 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 	strbuf_reset(&setup);
 	strbuf_addstr(&setup, "export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin\n");
 	remove_packages(&setup, r);
-	if (run_script(gu, "removing delete/uninstall packages", setup.buf, err) < 0)
+	if (guest_run_script(gu, "removing delete/uninstall packages", setup.buf, err) < 0)
 		goto out;
 	stage(4, "boot: kernel and bootloader", start);
 	guest_set_deadline(gu, DEADLINE_SHORT);
@@ -627,7 +608,7 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 	stage(5, "finish: images.sh, hygiene, trim", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
 	if ((r->images_sh && run_user_script(gu, r->images_sh, "images.sh", err) < 0) ||
-	    run_script(gu, "cleaning the image", hygiene_script, err) < 0)
+	    guest_run_script(gu, "cleaning the image", hygiene_script, err) < 0)
 		goto out;
 	img->installed = guestfs_sh(g, "dpkg-query -W -f '${Package} ${Version} ${Architecture}\\n'");
 	if (!img->installed) {

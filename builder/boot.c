@@ -85,20 +85,58 @@ out:
 	return rc;
 }
 
+/* grub from the image's own packages (grub-pc-bin, grub2-common: the
+ * recipe gets them implicitly), configured through /etc/default/grub so
+ * that a later update-grub in the appliance keeps the recipe's settings. */
+static int install_grub_bios(struct guest *gu, const struct recipe *r, struct image *img,
+			     struct jeos_error *err)
+{
+	struct strbuf sh = STRBUF_INIT;
+	struct strbuf cmdline = STRBUF_INIT;
+	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
+	int rc;
+
+	(void)img;
+	if (r->type.kernelcmdline)
+		strbuf_addstr(&cmdline, r->type.kernelcmdline);
+	strbuf_addf(&sh,
+		"export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
+		"cat > /etc/default/grub <<'EOF'\n"
+		"# written by jeos from the recipe's <type> and <bootloader>\n"
+		"GRUB_DEFAULT=0\n"
+		"GRUB_TIMEOUT=%d\n"
+		"GRUB_DISTRIBUTOR=jeos\n"
+		"GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n"
+		"GRUB_CMDLINE_LINUX=\"%s\"\n"
+		"GRUB_DISABLE_OS_PROBER=true\n"
+		"GRUB_DISABLE_RECOVERY=true\n",
+		timeout, cmdline.buf ? cmdline.buf : "");
+	if (wants_serial(r))
+		strbuf_addstr(&sh, "GRUB_TERMINAL=\"serial console\"\n"
+			      "GRUB_SERIAL_COMMAND=\"serial --speed=115200\"\n");
+	strbuf_addstr(&sh,
+		"EOF\n"
+		"grub-install --target=i386-pc --no-floppy /dev/sda\n"
+		"grub-mkconfig -o /boot/grub/grub.cfg\n"
+		/* the VM names its disk differently: insist on the UUID */
+		"grep -q 'root=UUID=' /boot/grub/grub.cfg\n");
+	rc = guest_run_script(gu, "installing grub", sh.buf, err);
+	strbuf_release(&sh);
+	strbuf_release(&cmdline);
+	return rc;
+}
+
 int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
 		 struct jeos_error *err)
 {
 	if (find_kernel(gu, img, err) < 0)
 		return -1;
-	switch (r->type.bootloader) {
-	case BL_EXTLINUX:
+	if (r->type.bootloader == BL_EXTLINUX)
 		return install_extlinux(gu, r, img, err);
-	case BL_GRUB2:
-	case BL_SYSTEMD_BOOT:
-		break;
-	}
+	if (r->type.bootloader == BL_GRUB2 && r->type.firmware == FW_BIOS)
+		return install_grub_bios(gu, r, img, err);
 	return jeos_fail(err, JEOS_EXIT_USAGE,
-			 "%s:%u: error: bootloader %s is not implemented yet; use "
-			 "<bootloader name=\"extlinux\"/> (BIOS)", r->path, r->type.line,
-			 bootloader_name(r->type.bootloader));
+			 "%s:%u: error: bootloader %s with firmware %s is not implemented yet; "
+			 "use grub2 or extlinux with firmware=\"bios\"", r->path, r->type.line,
+			 bootloader_name(r->type.bootloader), firmware_name(r->type.firmware));
 }

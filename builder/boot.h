@@ -5,6 +5,10 @@
  * syslinux's mbr.bin from the host in the first 440 bytes, and
  * /boot/extlinux/extlinux.conf naming the kernel and initramfs the
  * packages installed. Nothing of the bootloader is a package in the image.
+ *
+ * grub2 (BIOS): the image's grub-pc-bin and grub2-common (recipe.c adds
+ * them to the image packages), /etc/default/grub from the recipe,
+ * grub-install on the disk and grub-mkconfig, run inside the image.
  */
 #ifndef JEOS_BOOT_H
 #define JEOS_BOOT_H

@@ -466,6 +466,20 @@ int guest_fail(struct guest *gu, struct jeos_error *err, const char *fmt, ...)
 	return jeos_fail(err, JEOS_EXIT_FAILED, "%s", sb.buf);
 }
 
+int guest_run_script(struct guest *gu, const char *what, const char *script,
+		     struct jeos_error *err)
+{
+	static const char path[] = "/.jeos-script";
+	CLEANUP_FREE char *out = NULL;
+
+	if (guestfs_write(gu->g, path, script, strlen(script)) < 0)
+		return guest_fail(gu, err, "%s", what);
+	out = guestfs_sh(gu->g, "sh -e /.jeos-script 1>&2; rc=$?; rm -f /.jeos-script; exit $rc");
+	if (!out)
+		return guest_fail(gu, err, "%s", what);
+	return 0;
+}
+
 /* "a:b" -> {"a", "b", NULL} for guestfs_set_backend_settings. */
 static char **split_settings(const char *s)
 {

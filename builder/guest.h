@@ -90,6 +90,12 @@ void guest_set_deadline(struct guest *gu, unsigned seconds);
 int guest_fail(struct guest *gu, struct jeos_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Runs a shell script (sh -e) in the mounted root: a chroot with /dev,
+ * /proc and /sys bound by libguestfs. On failure err carries the script's
+ * output (it runs with stdout sent to stderr, which libguestfs reports). */
+int guest_run_script(struct guest *gu, const char *what, const char *script,
+		     struct jeos_error *err);
+
 /* Syncs the disks and stops the appliance, reporting write or qemu
  * errors. A written image is trustworthy only once this returned 0. */
 int guest_shutdown(struct guest *gu, struct jeos_error *err);

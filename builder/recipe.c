@@ -1008,6 +1008,28 @@ static int valid_hostname(const char *s)
 	return 1;
 }
 
+/* The bootloader's own packages, which a recipe need not name. */
+static void add_bootloader_packages(struct recipe *r)
+{
+	static const char *const grub_bios[] = { "grub-pc-bin", "grub2-common" };
+
+	if (r->type.bootloader != BL_GRUB2 || r->type.firmware != FW_BIOS)
+		return;
+	for (size_t k = 0; k < sizeof(grub_bios) / sizeof(grub_bios[0]); k++) {
+		size_t i, n = r->nr_packages[PKGS_IMAGE];
+		for (i = 0; i < n && strcmp(r->packages[PKGS_IMAGE][i].name, grub_bios[k]); i++)
+			;
+		if (i < n)
+			continue;
+		r->packages[PKGS_IMAGE] = xrealloc(r->packages[PKGS_IMAGE],
+						   (n + 1) * sizeof(*r->packages[PKGS_IMAGE]));
+		r->packages[PKGS_IMAGE][n] = (struct recipe_package){
+			.name = xstrdup(grub_bios[k]), .line = r->type.line,
+		};
+		r->nr_packages[PKGS_IMAGE]++;
+	}
+}
+
 static void find_recipe_files(struct recipe *r)
 {
 	static const struct { const char *name; size_t off; int dir; } files[] = {
@@ -1038,7 +1060,7 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	check_schemaversion(c, root);
 	r->type.filesystem = FS_EXT4;
 	r->type.firmware = FW_BIOS;
-	r->type.bootloader = BL_GRUB2;
+	r->type.bootloader = BL_UNSET; /* chosen after the firmware, below */
 	r->type.bootloader_timeout = -1;
 	r->type.formats = FMT_RAW;
 	r->kernel.package = xstrdup(DEFAULT_KERNEL);
@@ -1105,6 +1127,11 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	r->profiles = xcalloc(c->nr_selected + 1, sizeof(*r->profiles));
 	for (size_t i = 0; i < c->nr_selected; i++)
 		r->profiles[i] = xstrdup(c->selected[i]);
+	/* No <bootloader>: extlinux for BIOS (nothing of it in the image, the
+	 * JeOS choice), grub2 for EFI. */
+	if (r->type.bootloader == BL_UNSET)
+		r->type.bootloader = r->type.firmware == FW_EFI ? BL_GRUB2 : BL_EXTLINUX;
+	add_bootloader_packages(r);
 	find_recipe_files(r);
 }
 

@@ -13,7 +13,7 @@
 
 enum fs_type { FS_EXT4, FS_XFS, FS_BTRFS };
 enum firmware { FW_BIOS, FW_EFI };
-enum bootloader { BL_GRUB2, BL_SYSTEMD_BOOT, BL_EXTLINUX };
+enum bootloader { BL_UNSET = -1, BL_GRUB2, BL_SYSTEMD_BOOT, BL_EXTLINUX };
 enum pkg_list { PKGS_BOOTSTRAP, PKGS_IMAGE, PKGS_DELETE, PKGS_UNINSTALL, PKGS_NR };
 enum strip_type { STRIP_DELETE, STRIP_TOOLS, STRIP_LIBS };
 

@@ -39,10 +39,11 @@ echo --network
 cat /etc/systemd/network/80-jeos-dhcp.network
 echo --end
 GF
-section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d'; }
+section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }
 [ "$(section hostname)" = jeos ] || fail "hostname: $(section hostname)"
 [ "$(section shadow)" = '$6$' ] || fail "root's password is not a SHA-512 crypt hash"
-section status | grep -v '^ *[0-9]* ii $' && fail "packages not 'install ok installed'"
+section status | grep -v '^ *$' | grep -v '^ *[0-9]* ii *$' && fail "packages not 'install ok installed'"
+section status | grep -Eq '^ *1[0-9]{2} ii *$' || fail "not 100-199 installed packages: $(section status)"
 [ "$(section audit)" = "audit-exit=0" ] || fail "dpkg --audit: $(section audit)"
 [ "$(section machine-id)" = 0 ] || fail "machine-id is not empty"
 [ -z "$(section hostkeys)" ] || fail "SSH host keys in the image"

@@ -38,7 +38,7 @@ echo --audit
 sh "dpkg --audit; echo audit-exit=$?"
 echo --end
 GF
-section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d'; }
+section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }
 [ "$(section hostname)" = demo ] || fail "hostname: $(section hostname)"
 [ "$(section passwd)" = "demo:Demo User:/home/demo:/bin/bash" ] || fail "passwd: $(section passwd)"
 section groups | grep -qw users && section groups | grep -qw adm || fail "groups: $(section groups)"
@@ -53,3 +53,10 @@ section apt | grep -q '^ii' && fail "apt (a delete package) is still installed"
 [ "$(section overlays | wc -l)" = 3 ] || fail "overlay files: $(section overlays)"
 [ "$(section audit)" = "audit-exit=0" ] || fail "dpkg --audit: $(section audit)"
 ! grep -q '^apt|' "$img.packages" || fail "apt listed in .packages"
+
+# grub2 (the demo's bootloader) boots it; the console shows the motd's host
+grep -q 'grub' "$img.packages" || fail "grub packages missing from .packages"
+"$JEOS" boot "$img.qcow2" --expect 'demo login:' --timeout 400 --log "$T/console" > "$T/boot" ||
+	{ tail -20 "$T/console"; fail "no login prompt"; }
+grep -q 'GRUB\|Booting' "$T/console" || fail "grub did not show on the console"
+cat "$T/boot"

@@ -426,6 +426,33 @@ static void test_schemaversion_and_namedcollection(void **state)
 		     "config.xml:7: error: namedCollection 'base': apt has no package patterns");
 }
 
+static void test_bootloader_defaults_and_packages(void **state)
+{
+	(void)state;
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+
+	/* no <bootloader>, BIOS: extlinux, nothing added to the image */
+	assert_int_equal(load(HEAD PREFS REPO TAIL, NULL, &r, &err), 0);
+	assert_int_equal(r->type.bootloader, BL_EXTLINUX);
+	assert_int_equal(r->nr_packages[PKGS_IMAGE], 0);
+	recipe_free(r);
+	/* EFI defaults to grub2 */
+	assert_int_equal(load(HEAD "<preferences><type image=\"oem\" firmware=\"efi\"/></preferences>\n"
+			      REPO TAIL, NULL, &r, &err), 0);
+	assert_int_equal(r->type.bootloader, BL_GRUB2);
+	recipe_free(r);
+	/* grub2 on BIOS brings its packages, once */
+	assert_int_equal(load(HEAD "<preferences><type image=\"oem\"><bootloader name=\"grub2\"/></type></preferences>\n"
+			      REPO "<packages type=\"image\"><package name=\"grub2-common\"/></packages>\n"
+			      TAIL, NULL, &r, &err), 0);
+	assert_int_equal(r->type.bootloader, BL_GRUB2);
+	assert_int_equal(r->nr_packages[PKGS_IMAGE], 2);
+	assert_string_equal(r->packages[PKGS_IMAGE][0].name, "grub2-common");
+	assert_string_equal(r->packages[PKGS_IMAGE][1].name, "grub-pc-bin");
+	recipe_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_profiles_select_type_and_packages),
 		cmocka_unit_test(test_machine_checks),
 		cmocka_unit_test(test_schemaversion_and_namedcollection),
+		cmocka_unit_test(test_bootloader_defaults_and_packages),
 	};
 	return cmocka_run_group_tests_name("recipe", tests, setup, teardown);
 }
