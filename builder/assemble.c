@@ -14,6 +14,7 @@
 
 #include "boot.h"
 #include "hash.h"
+#include "kernel.h"
 #include "guest.h"
 #include "rootfs.h"
 
@@ -605,6 +606,13 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 	guest_set_deadline(gu, DEADLINE_SHORT);
 	if (boot_install(gu, r, img, err) < 0)
 		goto out;
+	if (r->kernel.trim_modules) {
+		struct kernel_trim kt;
+		if (kernel_trim_modules(gu, r, img->kernel_version, &kt, err) < 0)
+			goto out;
+		log_info("kernel modules trimmed: %zu kept, %zu removed, %.1f -> %.1f MiB",
+			 kt.kept, kt.removed, kt.kib_before / 1024.0, kt.kib_after / 1024.0);
+	}
 	stage(5, "finish: images.sh, hygiene, trim", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
 	if ((r->images_sh && run_user_script(gu, r->images_sh, "images.sh", err) < 0) ||
