@@ -14,7 +14,7 @@ DEBS = build-essential pkg-config \
 	libxml2-dev libxml2-utils libarchive-dev libzstd-dev liblzma-dev zlib1g-dev \
 	libsolv-dev libsolvext-dev libcurl4-openssl-dev libssl-dev libcrypt-dev \
 	libcmocka-dev gpgv gnupg debian-archive-keyring dpkg-dev xz-utils zstd \
-	mmdebstrap extlinux
+	mmdebstrap extlinux ovmf
 
 PKGS = libxml-2.0 libarchive libzstd libcurl libsolv libsolvext libcrypto libcrypt libguestfs
 # Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.

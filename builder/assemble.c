@@ -69,14 +69,29 @@ static int create_sparse(const char *path, uint64_t size, struct jeos_error *err
 	return 0;
 }
 
+/* The disk layout. BIOS: MBR, one bootable root partition (extlinux's
+ * mbr.bin boots the active partition; grub embeds itself in the 1 MiB
+ * gap). EFI: GPT, an EFI system partition, then root. */
+#define ESP_MIB 64
+#define ESP_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+
+static const char *root_device(const struct recipe *r)
+{
+	return r->type.firmware == FW_EFI ? "/dev/sda2" : "/dev/sda1";
+}
+
 /* While jeos assembles, nothing needs atime or crash safety (a failed
- * build is thrown away): mount for speed. */
+ * build is thrown away): mount for speed. The ESP goes to /boot/efi. */
 static int mount_root(struct guest *gu, const struct recipe *r, struct jeos_error *err)
 {
+	guestfs_h *g = guest_handle(gu);
 	const char *opts = r->type.filesystem == FS_EXT4 ? "noatime,barrier=0,data=writeback"
 							 : "noatime";
-	if (guestfs_mount_options(guest_handle(gu), opts, "/dev/sda1", "/") < 0)
+	if (guestfs_mount_options(g, opts, root_device(r), "/") < 0)
 		return guest_fail(gu, err, "mounting the root filesystem");
+	if (r->type.firmware == FW_EFI &&
+	    (guestfs_mkdir_p(g, "/boot/efi") < 0 || guestfs_mount(g, "/dev/sda1", "/boot/efi") < 0))
+		return guest_fail(gu, err, "mounting the EFI system partition");
 	return 0;
 }
 
@@ -85,16 +100,32 @@ static int make_filesystem(struct guest *gu, const struct recipe *r, struct imag
 {
 	guestfs_h *g = guest_handle(gu);
 	const char *fs = fs_type_name(r->type.filesystem);
+	int efi = r->type.firmware == FW_EFI;
 
-	if (guestfs_part_init(g, "/dev/sda", "mbr") < 0 ||
-	    guestfs_part_add(g, "/dev/sda", "p", 2048, -1) < 0 ||
-	    guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0)
+	if (efi) {
+		int64_t esp_end = 2048 + ESP_MIB * 2048 - 1;
+		if (guestfs_part_init(g, "/dev/sda", "gpt") < 0 ||
+		    guestfs_part_add(g, "/dev/sda", "p", 2048, esp_end) < 0 ||
+		    guestfs_part_add(g, "/dev/sda", "p", esp_end + 1, -34) < 0 ||
+		    guestfs_part_set_gpt_type(g, "/dev/sda", 1, ESP_TYPE) < 0 ||
+		    guestfs_part_set_name(g, "/dev/sda", 1, "EFI") < 0 ||
+		    guestfs_part_set_name(g, "/dev/sda", 2, "root") < 0)
+			return guest_fail(gu, err, "partitioning the disk");
+		if (guestfs_mkfs_opts(g, "vfat", "/dev/sda1", GUESTFS_MKFS_OPTS_LABEL, "EFI", -1) < 0)
+			return guest_fail(gu, err, "making the EFI system partition");
+		img->esp_uuid = guestfs_vfs_uuid(g, "/dev/sda1");
+		if (!img->esp_uuid)
+			return guest_fail(gu, err, "reading the EFI partition's UUID");
+	} else if (guestfs_part_init(g, "/dev/sda", "mbr") < 0 ||
+		   guestfs_part_add(g, "/dev/sda", "p", 2048, -1) < 0 ||
+		   guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0) {
 		return guest_fail(gu, err, "partitioning the disk");
-	if (guestfs_mkfs_opts(g, fs, "/dev/sda1", GUESTFS_MKFS_OPTS_LABEL, "root", -1) < 0)
+	}
+	if (guestfs_mkfs_opts(g, fs, root_device(r), GUESTFS_MKFS_OPTS_LABEL, "root", -1) < 0)
 		return guest_fail(gu, err, "making the filesystem");
 	if (mount_root(gu, r, err) < 0)
 		return -1;
-	img->root_uuid = guestfs_vfs_uuid(g, "/dev/sda1");
+	img->root_uuid = guestfs_vfs_uuid(g, root_device(r));
 	if (!img->root_uuid)
 		return guest_fail(gu, err, "reading the filesystem UUID");
 	return 0;
@@ -259,6 +290,9 @@ static int setup_script(struct strbuf *sh, const struct recipe *r, const struct 
 		    r->hostname, r->hostname);
 	strbuf_addf(sh, "printf 'UUID=%s\\t/\\t%s\\terrors=remount-ro\\t0\\t1\\n' > /etc/fstab\n",
 		    img->root_uuid, fs_type_name(r->type.filesystem));
+	if (img->esp_uuid)
+		strbuf_addf(sh, "printf 'UUID=%s\\t/boot/efi\\tvfat\\tumask=0077\\t0\\t1\\n' >> /etc/fstab\n",
+			    img->esp_uuid);
 	strbuf_addstr(sh, "if [ -e /usr/share/zoneinfo/");
 	strbuf_addstr(sh, tz);
 	strbuf_addstr(sh, " ]; then ln -sf /usr/share/zoneinfo/");
@@ -441,7 +475,7 @@ static int run_user_script(struct guest *gu, const char *host_path, const char *
 #define DEADLINE_CONFIGURE 1800
 
 /* Bump when the configured disk would come out different. */
-#define CONFIGURED_FORMAT "jeos-configured-1"
+#define CONFIGURED_FORMAT "jeos-configured-2"
 
 /* The configured root (packages unpacked and configured, nothing of the
  * recipe's own yet) depends only on this: the exact packages, the
@@ -458,8 +492,8 @@ static char *configured_key(const struct recipe *r, const struct pkgset *set,
 	sha256_update(&h, CONFIGURED_FORMAT, strlen(CONFIGURED_FORMAT));
 	sha256_update(&h, configure_script, strlen(configure_script));
 	sha256_update(&h, initramfs_conf, strlen(initramfs_conf));
-	snprintf(buf, sizeof(buf), "\n%s %llu docs=%d\n", fs_type_name(r->type.filesystem),
-		 (unsigned long long)disk_bytes, !r->exclude_docs);
+	snprintf(buf, sizeof(buf), "\n%s %s %llu docs=%d\n", fs_type_name(r->type.filesystem),
+		 firmware_name(r->type.firmware), (unsigned long long)disk_bytes, !r->exclude_docs);
 	sha256_update(&h, buf, strlen(buf));
 	for (size_t i = 0; i < set->nr; i++)
 		sha256_update(&h, set->pkgs[i].sha256, strlen(set->pkgs[i].sha256));
@@ -550,9 +584,12 @@ static int open_configured(const struct recipe *r, const char *cached, const cha
 		return -1;
 	if (mount_root(*gu, r, err) < 0)
 		return -1;
-	img->root_uuid = guestfs_vfs_uuid(guest_handle(*gu), "/dev/sda1");
+	img->root_uuid = guestfs_vfs_uuid(guest_handle(*gu), root_device(r));
 	if (!img->root_uuid)
 		return guest_fail(*gu, err, "reading the filesystem UUID");
+	if (r->type.firmware == FW_EFI &&
+	    !(img->esp_uuid = guestfs_vfs_uuid(guest_handle(*gu), "/dev/sda1")))
+		return guest_fail(*gu, err, "reading the EFI partition's UUID");
 	return 0;
 }
 
@@ -650,6 +687,7 @@ void image_free(struct image *img)
 {
 	free(img->raw_path);
 	free(img->root_uuid);
+	free(img->esp_uuid);
 	free(img->kernel_version);
 	free(img->installed);
 	memset(img, 0, sizeof(*img));

@@ -4,8 +4,9 @@
  * devices and no mounts on the host.
  *
  * Stages (each reported as progress):
- *   packages  sparse raw file, MBR partition table, one bootable root
- *             partition, the recipe's filesystem with a label and UUID;
+ *   packages  sparse raw file; BIOS: MBR, one bootable root partition;
+ *             EFI: GPT, a 64 MiB EFI system partition (vfat), root; the
+ *             recipe's filesystem with a label and UUID;
  *             the host-made tar of all packages (rootfs.h) streamed in;
  *             preinst, then dpkg --configure -a (services blocked). The
  *             result is cached under a hash of exactly what made it, and
@@ -29,6 +30,7 @@ struct image {
 	uint64_t disk_bytes;  /* its virtual size */
 	uint64_t used_bytes;  /* used in the root filesystem */
 	char *root_uuid;
+	char *esp_uuid;       /* EFI firmware: the EFI system partition's */
 	char *kernel_version; /* e.g. "6.1.0-28-cloud-amd64" */
 	char *installed;      /* "name version arch\n" per package in the image */
 };

@@ -88,17 +88,14 @@ out:
 /* grub from the image's own packages (grub-pc-bin, grub2-common: the
  * recipe gets them implicitly), configured through /etc/default/grub so
  * that a later update-grub in the appliance keeps the recipe's settings. */
-static int install_grub_bios(struct guest *gu, const struct recipe *r, struct image *img,
-			     struct jeos_error *err)
+static int install_grub(struct guest *gu, const struct recipe *r, struct image *img,
+			struct jeos_error *err)
 {
 	struct strbuf sh = STRBUF_INIT;
-	struct strbuf cmdline = STRBUF_INIT;
 	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
 	int rc;
 
-	(void)img;
-	if (r->type.kernelcmdline)
-		strbuf_addstr(&cmdline, r->type.kernelcmdline);
+	(void)img; /* grub-mkconfig finds the kernel and the root UUID itself */
 	strbuf_addf(&sh,
 		"export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
 		"cat > /etc/default/grub <<'EOF'\n"
@@ -110,19 +107,22 @@ static int install_grub_bios(struct guest *gu, const struct recipe *r, struct im
 		"GRUB_CMDLINE_LINUX=\"%s\"\n"
 		"GRUB_DISABLE_OS_PROBER=true\n"
 		"GRUB_DISABLE_RECOVERY=true\n",
-		timeout, cmdline.buf ? cmdline.buf : "");
+		timeout, r->type.kernelcmdline ? r->type.kernelcmdline : "");
 	if (wants_serial(r))
 		strbuf_addstr(&sh, "GRUB_TERMINAL=\"serial console\"\n"
 			      "GRUB_SERIAL_COMMAND=\"serial --speed=115200\"\n");
-	strbuf_addstr(&sh,
+	strbuf_addf(&sh,
 		"EOF\n"
-		"grub-install --target=i386-pc --no-floppy /dev/sda\n"
+		"%s\n"
 		"grub-mkconfig -o /boot/grub/grub.cfg\n"
 		/* the VM names its disk differently: insist on the UUID */
-		"grep -q 'root=UUID=' /boot/grub/grub.cfg\n");
+		"grep -q 'root=UUID=' /boot/grub/grub.cfg\n",
+		/* EFI: at the removable-media path, so no NVRAM entry is needed */
+		r->type.firmware == FW_EFI
+		? "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"
+		: "grub-install --target=i386-pc --no-floppy /dev/sda");
 	rc = guest_run_script(gu, "installing grub", sh.buf, err);
 	strbuf_release(&sh);
-	strbuf_release(&cmdline);
 	return rc;
 }
 
@@ -133,10 +133,10 @@ int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
 		return -1;
 	if (r->type.bootloader == BL_EXTLINUX)
 		return install_extlinux(gu, r, img, err);
-	if (r->type.bootloader == BL_GRUB2 && r->type.firmware == FW_BIOS)
-		return install_grub_bios(gu, r, img, err);
+	if (r->type.bootloader == BL_GRUB2)
+		return install_grub(gu, r, img, err);
 	return jeos_fail(err, JEOS_EXIT_USAGE,
-			 "%s:%u: error: bootloader %s with firmware %s is not implemented yet; "
-			 "use grub2 or extlinux with firmware=\"bios\"", r->path, r->type.line,
-			 bootloader_name(r->type.bootloader), firmware_name(r->type.firmware));
+			 "%s:%u: error: bootloader %s is not implemented yet; "
+			 "use grub2 (BIOS or EFI) or extlinux (BIOS)", r->path, r->type.line,
+			 bootloader_name(r->type.bootloader));
 }

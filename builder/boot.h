@@ -6,9 +6,10 @@
  * /boot/extlinux/extlinux.conf naming the kernel and initramfs the
  * packages installed. Nothing of the bootloader is a package in the image.
  *
- * grub2 (BIOS): the image's grub-pc-bin and grub2-common (recipe.c adds
- * them to the image packages), /etc/default/grub from the recipe,
- * grub-install on the disk and grub-mkconfig, run inside the image.
+ * grub2 (BIOS or EFI): the image's grub-pc-bin or grub-efi-amd64-bin and
+ * grub2-common (recipe.c adds them to the image packages),
+ * /etc/default/grub from the recipe, grub-install (EFI: to the ESP's
+ * removable-media path, no NVRAM) and grub-mkconfig, run in the image.
  */
 #ifndef JEOS_BOOT_H
 #define JEOS_BOOT_H

@@ -89,7 +89,7 @@ static const char usage_build[] =
 
 static const char usage_boot[] =
 	"usage: jeos boot IMAGE [--expect REGEX] [--timeout S] [--log FILE]\n"
-	"                 [--memory MiB] [--cpus N] [--net]\n"
+	"                 [--memory MiB] [--cpus N] [--net] [--efi]\n"
 	"\n"
 	"Boot IMAGE (raw, qcow2...) in qemu, KVM when usable, else TCG, never\n"
 	"modifying it, and exit 0 as soon as a serial console line matches REGEX\n"
@@ -101,7 +101,8 @@ static const char usage_boot[] =
 	"  -l, --log FILE        copy the whole console to FILE\n"
 	"      --memory MiB      guest memory [1024]\n"
 	"      --cpus N          guest CPUs [1]\n"
-	"      --net             a user-mode NIC (outbound only)\n";
+	"      --net             a user-mode NIC (outbound only)\n"
+	"      --efi             UEFI firmware (OVMF) instead of BIOS\n";
 
 static const struct option common_long[] = {
 	{ "profile", required_argument, NULL, 'p' },
@@ -293,6 +294,7 @@ static int cmd_boot(int argc, char **argv)
 		{ "memory", required_argument, NULL, 'M' },
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "net", no_argument, NULL, 'N' },
+		{ "efi", no_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -309,6 +311,7 @@ static int cmd_boot(int argc, char **argv)
 		case 'e': vo.expect = optarg; break;
 		case 'l': vo.console_log = optarg; break;
 		case 'N': vo.user_net = 1; break;
+		case 'E': vo.efi = 1; break;
 		case 'q': log_set_quiet(1); break;
 		case 'h': fputs(usage_boot, stdout); return JEOS_EXIT_OK;
 		case 't': case 'M': case 'C': {

@@ -1012,19 +1012,21 @@ static int valid_hostname(const char *s)
 static void add_bootloader_packages(struct recipe *r)
 {
 	static const char *const grub_bios[] = { "grub-pc-bin", "grub2-common" };
+	static const char *const grub_efi[] = { "grub-efi-amd64-bin", "grub2-common" };
+	const char *const *grub = r->type.firmware == FW_EFI ? grub_efi : grub_bios;
 
-	if (r->type.bootloader != BL_GRUB2 || r->type.firmware != FW_BIOS)
+	if (r->type.bootloader != BL_GRUB2)
 		return;
-	for (size_t k = 0; k < sizeof(grub_bios) / sizeof(grub_bios[0]); k++) {
+	for (size_t k = 0; k < 2; k++) {
 		size_t i, n = r->nr_packages[PKGS_IMAGE];
-		for (i = 0; i < n && strcmp(r->packages[PKGS_IMAGE][i].name, grub_bios[k]); i++)
+		for (i = 0; i < n && strcmp(r->packages[PKGS_IMAGE][i].name, grub[k]); i++)
 			;
 		if (i < n)
 			continue;
 		r->packages[PKGS_IMAGE] = xrealloc(r->packages[PKGS_IMAGE],
 						   (n + 1) * sizeof(*r->packages[PKGS_IMAGE]));
 		r->packages[PKGS_IMAGE][n] = (struct recipe_package){
-			.name = xstrdup(grub_bios[k]), .line = r->type.line,
+			.name = xstrdup(grub[k]), .line = r->type.line,
 		};
 		r->nr_packages[PKGS_IMAGE]++;
 	}

@@ -156,6 +156,16 @@ static int build_argv(const struct vmboot_opts *o, const char *accel,
 	arg(a, xasprintf("%u", o->cpus ? o->cpus : 1));
 	arg(a, xstrdup("-nic"));
 	arg(a, xstrdup(o->user_net ? "user,model=virtio-net-pci" : "none"));
+	if (o->efi) {
+		/* read-only firmware image: OVMF keeps no variables between
+		 * boots, which jeos images do not need (grub is installed at
+		 * the removable-media path) */
+		if (access(VMBOOT_OVMF, R_OK) < 0)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "EFI boot needs %s (package ovmf)",
+					 VMBOOT_OVMF);
+		arg(a, xstrdup("-bios"));
+		arg(a, xstrdup(VMBOOT_OVMF));
+	}
 	if (o->image) {
 		const char *format;
 		CLEANUP_FREE char *path = NULL;

@@ -13,6 +13,7 @@
 
 #define VMBOOT_EXPECT "login:"
 #define VMBOOT_TIMEOUT 300 /* seconds */
+#define VMBOOT_OVMF "/usr/share/ovmf/OVMF.fd"
 
 struct vmboot_opts {
 	const char *image;       /* raw, qcow2... (format from its magic); may
@@ -27,6 +28,7 @@ struct vmboot_opts {
 	unsigned timeout;        /* seconds; 0: VMBOOT_TIMEOUT */
 	unsigned memory_mb;      /* 0: 1024 */
 	unsigned cpus;           /* 0: 1 */
+	int efi;                 /* boot with UEFI firmware (OVMF) */
 	int user_net;            /* 1: a user-mode NIC, outbound only, no host
 				  * forwarding; 0: no network */
 	const char *console_log; /* the whole console is copied here, or NULL */

@@ -21,10 +21,11 @@ expect_fail() {
 # build of a package set pays for dpkg in the guest.
 CACHE=${JEOS_TEST_CACHE:-/var/tmp/jeos-test-cache}
 
-# guestfish on a built image, read-only (libguestfs, never a host mount)
+# inspect IMAGE [ROOT]: guestfish on a built image, read-only (libguestfs,
+# never a host mount), with ROOT (default /dev/sda1) mounted at /
 inspect() {
 	LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS:-force_tcg} \
-		guestfish --ro -a "$1" -m /dev/sda1
+		guestfish --ro -a "$1" -m "${2:-/dev/sda1}"
 }
 
 # no_outputs DIR: nothing under a final name, no scratch directory left

@@ -13,7 +13,7 @@ for secret in Demo-Secret-4711 Root-Secret-8815; do
 	grep -a -q -F "$secret" "$out"/* "$T/stdout" "$T/stderr" && fail "plain password in outputs/logs"
 done
 
-inspect "$img.raw" > "$T/inspect" <<'GF'
+inspect "$img.raw" /dev/sda2 > "$T/inspect" <<'GF'
 echo --hostname
 cat /etc/hostname
 echo --passwd
@@ -36,6 +36,12 @@ echo --overlays
 sh "ls /etc/sysctl.d/90-jeos-hardening.conf '/etc/systemd/system/serial-getty@ttyS0.service.d/jeos.conf' /etc/profile.d/jeos-umask.sh"
 echo --audit
 sh "dpkg --audit; echo audit-exit=$?"
+echo --esp
+part-get-gpt-type /dev/sda 1
+mount /dev/sda1 /boot/efi
+is-file /boot/efi/EFI/BOOT/BOOTX64.EFI
+echo --fstab
+cat /etc/fstab
 echo --end
 GF
 section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }
@@ -53,10 +59,12 @@ section apt | grep -q '^ii' && fail "apt (a delete package) is still installed"
 [ "$(section overlays | wc -l)" = 3 ] || fail "overlay files: $(section overlays)"
 [ "$(section audit)" = "audit-exit=0" ] || fail "dpkg --audit: $(section audit)"
 ! grep -q '^apt|' "$img.packages" || fail "apt listed in .packages"
+[ "$(section esp)" = "$(printf 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B\ntrue')" ] || fail "ESP: $(section esp)"
+section fstab | grep -Eq '^UUID=[0-9A-F-]+\s+/boot/efi\s+vfat' || fail "fstab: $(section fstab)"
 
-# grub2 (the demo's bootloader) boots it; the console shows the motd's host
-grep -q 'grub' "$img.packages" || fail "grub packages missing from .packages"
-"$JEOS" boot "$img.qcow2" --expect 'demo login:' --timeout 400 --log "$T/console" > "$T/boot" ||
+# UEFI firmware (OVMF) boots it through grub2 on the EFI system partition
+grep -q '^grub-efi-amd64-bin|' "$img.packages" || fail "grub-efi-amd64-bin missing from .packages"
+"$JEOS" boot --efi "$img.qcow2" --expect 'demo login:' --timeout 400 --log "$T/console" > "$T/boot" ||
 	{ tail -20 "$T/console"; fail "no login prompt"; }
 grep -q 'GRUB\|Booting' "$T/console" || fail "grub did not show on the console"
 cat "$T/boot"

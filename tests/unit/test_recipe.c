@@ -398,7 +398,8 @@ static void test_profiles_select_type_and_packages(void **state)
 	assert_int_equal(r->type.filesystem, FS_XFS);
 	assert_int_equal(r->type.formats, FMT_VMDK | FMT_OVA);
 	assert_int_equal(r->type.firmware, FW_EFI);
-	assert_int_equal(r->nr_packages[PKGS_IMAGE], 2);
+	/* base, open-vm-tools, then grub2's EFI packages (EFI's default bootloader) */
+	assert_int_equal(r->nr_packages[PKGS_IMAGE], 4);
 	assert_string_equal(r->packages[PKGS_IMAGE][1].name, "open-vm-tools");
 	assert_int_equal(r->nr_packages[PKGS_DELETE], 0);
 	recipe_free(r);
@@ -441,6 +442,8 @@ static void test_bootloader_defaults_and_packages(void **state)
 	assert_int_equal(load(HEAD "<preferences><type image=\"oem\" firmware=\"efi\"/></preferences>\n"
 			      REPO TAIL, NULL, &r, &err), 0);
 	assert_int_equal(r->type.bootloader, BL_GRUB2);
+	assert_int_equal(r->nr_packages[PKGS_IMAGE], 2);
+	assert_string_equal(r->packages[PKGS_IMAGE][0].name, "grub-efi-amd64-bin");
 	recipe_free(r);
 	/* grub2 on BIOS brings its packages, once */
 	assert_int_equal(load(HEAD "<preferences><type image=\"oem\"><bootloader name=\"grub2\"/></type></preferences>\n"
