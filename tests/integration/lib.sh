@@ -34,3 +34,7 @@ no_outputs() {
 	left=$(ls -A "$1" 2>/dev/null || true)
 	[ -z "$left" ] || fail "left in $1: $left"
 }
+
+# section NAME: the lines between "--NAME" and the next "--" marker in
+# $T/inspect (the output of inspect with `echo --NAME` markers)
+section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }

@@ -39,7 +39,6 @@ echo --network
 cat /etc/systemd/network/80-jeos-dhcp.network
 echo --end
 GF
-section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }
 [ "$(section hostname)" = jeos ] || fail "hostname: $(section hostname)"
 [ "$(section shadow)" = '$6$' ] || fail "root's password is not a SHA-512 crypt hash"
 section status | grep -v '^ *$' | grep -v '^ *[0-9]* ii *$' && fail "packages not 'install ok installed'"

@@ -44,7 +44,6 @@ echo --fstab
 cat /etc/fstab
 echo --end
 GF
-section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }
 [ "$(section hostname)" = demo ] || fail "hostname: $(section hostname)"
 [ "$(section passwd)" = "demo:Demo User:/home/demo:/bin/bash" ] || fail "passwd: $(section passwd)"
 section groups | grep -qw users && section groups | grep -qw adm || fail "groups: $(section groups)"

@@ -8,11 +8,14 @@ out=$T/out img=$T/out/jeos-minimal.amd64-1.0.0
 grep 'kernel modules trimmed' "$T/stderr" || fail "no trimming reported"
 
 inspect "$img.raw" > "$T/inspect" <<'GF'
+echo --kib
 sh "du -sk /lib/modules/*/ | cut -f1"
-sh "find /lib/modules -name '*.ko*' | sed 's|.*/||' | sort | tr '\n' ' '"
+echo --modules
+sh "find /lib/modules -name '*.ko*' -printf '%f '"
+echo --end
 GF
-kib=$(sed -n 1p "$T/inspect")
-mods=$(sed -n 2p "$T/inspect")
+kib=$(section kib)
+mods=$(section modules)
 echo "/lib/modules: $kib KiB: $mods"
 [ "$kib" -lt 10240 ] || fail "/lib/modules still holds $kib KiB"
 for m in virtio_blk.ko virtio_net.ko virtio_pci.ko; do
