@@ -219,6 +219,17 @@ static char *hash_password(const char *plain, struct jeos_error *err)
 	return out;
 }
 
+/* usermod FLAGS 'value' 'user' */
+static void add_usermod(struct strbuf *sh, const char *flags, const char *value,
+			const char *user)
+{
+	strbuf_addf(sh, "usermod %s ", flags);
+	add_quoted(sh, value);
+	strbuf_addch(sh, ' ');
+	add_quoted(sh, user);
+	strbuf_addch(sh, '\n');
+}
+
 static int add_users(struct strbuf *sh, const struct recipe *r, struct jeos_error *err)
 {
 	for (size_t i = 0; i < r->nr_users; i++) {
@@ -253,29 +264,15 @@ static int add_users(struct strbuf *sh, const struct recipe *r, struct jeos_erro
 		strbuf_addstr(sh, " ");
 		add_quoted(sh, u->name);
 		strbuf_addstr(sh, "; fi\n");
-		if (u->shell) {
-			strbuf_addstr(sh, "usermod -s ");
-			add_quoted(sh, u->shell);
-			strbuf_addch(sh, ' ');
-			add_quoted(sh, u->name);
-			strbuf_addch(sh, '\n');
-		}
-		if (u->groups) {
-			strbuf_addstr(sh, "usermod -a -G ");
-			add_quoted(sh, u->groups);
-			strbuf_addch(sh, ' ');
-			add_quoted(sh, u->name);
-			strbuf_addch(sh, '\n');
-		}
+		if (u->shell)
+			add_usermod(sh, "-s", u->shell, u->name);
+		if (u->groups)
+			add_usermod(sh, "-a -G", u->groups, u->name);
 		if (u->password && *u->password) {
 			/* only the hash ever reaches the guest */
 			if (u->password_plain && !(hash = hash_password(u->password, err)))
 				return -1;
-			strbuf_addstr(sh, "usermod -p ");
-			add_quoted(sh, hash ? hash : u->password);
-			strbuf_addch(sh, ' ');
-			add_quoted(sh, u->name);
-			strbuf_addch(sh, '\n');
+			add_usermod(sh, "-p", hash ? hash : u->password, u->name);
 		}
 	}
 	return 0;

@@ -17,7 +17,10 @@ grep -q 'filesystem=ext4' "$T/summary"
 grep -q 'format=qcow2' "$T/summary"
 grep -q '^repository: *debian .* bookworm main' "$T/summary"
 grep -q 'password=plain, hashed at build time' "$T/summary"
-! grep -q 'jeos</' "$T/summary"    # never a password
+# never a password, not even a plain one from the recipe
+"$JEOS" validate "$JEOS_SRC/recipes/demo" > "$T/demo"
+grep -q '^user: *demo .*password=plain, hashed at build time' "$T/demo"
+! grep -q 'Secret' "$T/demo" || fail "validate printed a password"
 
 # --mirror overrides the host's apt sources
 "$JEOS" validate --mirror debian=file:///srv/mirror "$JEOS_SRC/recipes/minimal" | grep -q 'file:///srv/mirror bookworm'
