@@ -30,7 +30,6 @@
 
 #define JEOS_NS "urn:jeos:1"
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
-#define BUILD_ARCH "amd64"
 #define DEFAULT_KERNEL "linux-image-cloud-amd64"
 #define DEFAULT_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 
@@ -927,13 +926,6 @@ static void add_name(char ***list, size_t *nr, const char *name)
 	(*list)[(*nr)++] = xstrdup(name);
 }
 
-/* Kiwi names architectures the rpm way. */
-static int arch_matches(const char *arch)
-{
-	return !arch || !strcmp(arch, BUILD_ARCH) || !strcmp(arch, "x86_64") ||
-	       !strcmp(arch, "all");
-}
-
 static void read_packages(struct ctx *c, xmlNodePtr n)
 {
 	struct recipe *r = c->r;
@@ -948,14 +940,13 @@ static void read_packages(struct ctx *c, xmlNodePtr n)
 	for (xmlNodePtr k = n->children; k; k = k->next) {
 		if (is_elem(k, "package")) {
 			struct recipe_package *p;
-			if (!arch_matches(attr(k, "arch")))
-				continue;
 			r->packages[list] = xrealloc(r->packages[list],
 				(r->nr_packages[list] + 1) * sizeof(*r->packages[list]));
 			p = &r->packages[list][r->nr_packages[list]++];
 			p->name = dup_attr(k, "name");
-			p->arch = attr(k, "arch") && strcmp(attr(k, "arch"), "x86_64") ?
-				  dup_attr(k, "arch") : NULL;
+			/* as written ("x86_64,aarch64"): solve.c skips the
+			 * package when the list leaves out the build arch */
+			p->arch = dup_attr(k, "arch");
 			p->line = (unsigned)xmlGetLineNo(k);
 		} else if (is_elem(k, "archive")) {
 			struct recipe_archive *a;

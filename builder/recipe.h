@@ -42,7 +42,7 @@ struct recipe_repo {
 
 struct recipe_package {
 	char *name;
-	char *arch;  /* NULL: any */
+	char *arch;  /* as written, e.g. "x86_64,aarch64" (Kiwi) or "amd64"; NULL: any */
 	unsigned line;
 };
 

@@ -456,6 +456,24 @@ static void test_bootloader_defaults_and_packages(void **state)
 	recipe_free(r);
 }
 
+/* An arch list is kept as written; the solver decides (a list naming
+ * x86_64 among others must not be dropped here). */
+static void test_package_arch_kept(void **state)
+{
+	(void)state;
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+
+	assert_int_equal(load(HEAD PREFS REPO "<packages type=\"image\">"
+			      "<package name=\"a\" arch=\"x86_64,aarch64\"/><package name=\"b\" arch=\"aarch64\"/>"
+			      "<package name=\"c\"/></packages>\n" TAIL, NULL, &r, &err), 0);
+	assert_int_equal(r->nr_packages[PKGS_IMAGE], 3);
+	assert_string_equal(r->packages[PKGS_IMAGE][0].arch, "x86_64,aarch64");
+	assert_string_equal(r->packages[PKGS_IMAGE][1].arch, "aarch64");
+	assert_null(r->packages[PKGS_IMAGE][2].arch);
+	recipe_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_machine_checks),
 		cmocka_unit_test(test_schemaversion_and_namedcollection),
 		cmocka_unit_test(test_bootloader_defaults_and_packages),
+		cmocka_unit_test(test_package_arch_kept),
 	};
 	return cmocka_run_group_tests_name("recipe", tests, setup, teardown);
 }
