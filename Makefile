@@ -14,9 +14,9 @@ DEBS = build-essential pkg-config \
 	libxml2-dev libxml2-utils libarchive-dev libzstd-dev liblzma-dev zlib1g-dev \
 	libsolv-dev libsolvext-dev libcurl4-openssl-dev libssl-dev libcrypt-dev \
 	libcmocka-dev gpgv gnupg debian-archive-keyring dpkg-dev xz-utils zstd \
-	mmdebstrap extlinux ovmf
+	mmdebstrap extlinux ovmf virt-v2v libvirt-clients nbdkit
 
-PKGS = libxml-2.0 libarchive libzstd libcurl libsolv libsolvext libcrypto libcrypt libguestfs
+PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs
 # Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

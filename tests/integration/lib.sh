@@ -2,6 +2,10 @@
 set -euo pipefail
 : "${JEOS:?JEOS must point at build/jeos}"
 : "${JEOS_SRC:?}"
+# jeos stays quiet when CI is set and stderr is not a terminal; the tests
+# read its progress and information lines, so they run it as a user would.
+# (test-62 checks the quiet mode itself.)
+unset CI
 T=$(mktemp -d /tmp/jeos-it.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 

@@ -13,6 +13,11 @@ sed -i 's|<package name="systemd-sysv"/>|<package name="systemd-sysvv"/>|' "$r/c
 expect_fail 1 "unknown package 'systemd-sysvv'.*did you mean 'systemd-sysv'" \
 	"$JEOS" build --cache "$CACHE" "$r" -o "$T/out-missing"
 no_outputs "$T/out-missing"
+grep -q 'resolving and fetching packages' "$T/err" || fail "no progress line outside CI"
+# in CI (CI set, stderr not a terminal) only the error is printed
+CI=true expect_fail 1 "unknown package 'systemd-sysvv'" \
+	"$JEOS" build --cache "$CACHE" "$r" -o "$T/out-missing"
+grep -q 'resolving and fetching packages' "$T/err" && fail "progress lines in CI"
 
 # a disk too small for the content: fails before any guest starts
 r=$(variant small)
