@@ -146,19 +146,15 @@ static const char initramfs_conf[] =
 static int prepare_configure(struct guest *gu, const struct recipe *r, struct jeos_error *err)
 {
 	guestfs_h *g = guest_handle(gu);
-	struct strbuf mods = STRBUF_INIT;
+	CLEANUP_FREE char *mods = kernel_initramfs_modules(r);
 	int rc;
 
-	strbuf_addstr(&mods, "# written by jeos: drivers for the root disk\n"
-		      "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nahci\nata_piix\n");
-	strbuf_addf(&mods, "%s\n", fs_type_name(r->type.filesystem));
 	rc = guestfs_mkdir_p(g, "/etc/initramfs-tools/conf.d") < 0 ||
 	     guestfs_mkdir_p(g, "/usr/share/initramfs-tools/modules.d") < 0 ||
 	     guestfs_write(g, "/etc/initramfs-tools/conf.d/jeos.conf", initramfs_conf,
 			   strlen(initramfs_conf)) < 0 ||
-	     guestfs_write(g, "/usr/share/initramfs-tools/modules.d/jeos", mods.buf, mods.len) < 0
+	     guestfs_write(g, "/usr/share/initramfs-tools/modules.d/jeos", mods, strlen(mods)) < 0
 		     ? guest_fail(gu, err, "writing the initramfs configuration") : 0;
-	strbuf_release(&mods);
 	return rc;
 }
 
@@ -490,11 +486,13 @@ static char *configured_key(const struct recipe *r, const struct pkgset *set,
 	struct sha256 h;
 	char hex[SHA256_HEX_LEN + 1];
 	char buf[128];
+	CLEANUP_FREE char *initramfs_mods = kernel_initramfs_modules(r);
 
 	sha256_init(&h);
 	sha256_update(&h, CONFIGURED_FORMAT, strlen(CONFIGURED_FORMAT));
 	sha256_update(&h, configure_script, strlen(configure_script));
 	sha256_update(&h, initramfs_conf, strlen(initramfs_conf));
+	sha256_update(&h, initramfs_mods, strlen(initramfs_mods));
 	snprintf(buf, sizeof(buf), "\n%s %s %llu docs=%d\n", fs_type_name(r->type.filesystem),
 		 firmware_name(r->type.firmware), (unsigned long long)disk_bytes, !r->exclude_docs);
 	sha256_update(&h, buf, strlen(buf));

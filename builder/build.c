@@ -1,13 +1,12 @@
 /* build.c - see build.h. */
 #include "build.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,72 +14,35 @@
 #include "fetch.h"
 #include "hash.h"
 #include "resolve.h"
+#include "ship.h"
 
-/* The scratch directory an interrupted build removes. */
-static char scratch[4096];
-
-static void on_signal(int sig)
+/* NAME.sha256 lines for one output; a directory (the OVF package)
+ * contributes a line per file, as "DIR/FILE". */
+static int add_checksums(struct strbuf *sb, const char *scratch_dir, const char *name,
+			 struct jeos_error *err)
 {
-	pid_t pid;
+	CLEANUP_FREE char *path = xasprintf("%s/%s", scratch_dir, name);
+	char hex[SHA256_HEX_LEN + 1];
+	struct stat st;
 
-	if (scratch[0] && (pid = fork()) == 0) {
-		char *const argv[] = { "rm", "-rf", scratch, NULL };
-		execv("/bin/rm", argv);
-		_exit(127);
-	} else if (scratch[0] && pid > 0) {
-		waitpid(pid, NULL, 0);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct dirent **list;
+		int n = scandir(path, &list, NULL, alphasort), rc = 0;
+		if (n < 0)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", path,
+					 strerror(errno));
+		for (int i = 0; i < n; i++) {
+			CLEANUP_FREE char *sub = xasprintf("%s/%s", name, list[i]->d_name);
+			if (rc == 0 && list[i]->d_name[0] != '.')
+				rc = add_checksums(sb, scratch_dir, sub, err);
+			free(list[i]);
+		}
+		free(list);
+		return rc;
 	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void trap_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static int write_text(const char *path, const char *text, size_t len, struct jeos_error *err)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot write %s: %s", path, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
-struct outputs {
-	char **names;   /* file names inside the scratch directory */
-	size_t nr;
-};
-
-static void add_output(struct outputs *o, const char *name)
-{
-	o->names = xrealloc(o->names, (o->nr + 1) * sizeof(*o->names));
-	o->names[o->nr++] = xstrdup(name);
-}
-
-static int convert(const char *dir, const char *raw, const char *base, const char *ext,
-		   const char *qemu_fmt, struct outputs *outs, struct jeos_error *err)
-{
-	CLEANUP_FREE char *src = xasprintf("%s/%s", dir, raw);
-	CLEANUP_FREE char *name = xasprintf("%s.%s", base, ext);
-	CLEANUP_FREE char *dst = xasprintf("%s/%s", dir, name);
-	char *const argv[] = { "qemu-img", "convert", "-q", "-f", "raw", "-O", (char *)qemu_fmt,
-			       src, dst, NULL };
-
-	if (run_program(argv, err) < 0)
+	if (sha256_file(path, hex, err) < 0)
 		return -1;
-	add_output(outs, name);
+	strbuf_addf(sb, "%s  %s\n", hex, name);
 	return 0;
 }
 
@@ -92,6 +54,7 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	struct resolved res = { 0 };
 	struct image img = { 0 };
 	struct outputs outs = { 0 };
+	struct ship_spec ship = { 0 };
 	struct strbuf text = STRBUF_INIT;
 	CLEANUP_FREE char *base = xasprintf("%s.%s-%s", r->name, JEOS_ARCH, r->version);
 	CLEANUP_FREE char *raw = xasprintf("%s.raw", base);
@@ -100,19 +63,14 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	CLEANUP_FREE char *sums_name = xasprintf("%s.sha256", base);
 	CLEANUP_FREE char *pkgs_path = NULL, *sums_path = NULL;
 	unsigned formats = o->formats ? o->formats : r->type.formats;
+	const char *scratch;
 	double start = now_seconds();
 	int rc = -1;
 
 	if (mkdir_p(o->out_dir, 0755, err) < 0)
 		return -1;
-	snprintf(scratch, sizeof(scratch), "%s/.jeos-build-XXXXXX", o->out_dir);
-	if (!mkdtemp(scratch)) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create a scratch directory in %s: %s",
-			  o->out_dir, strerror(errno));
-		scratch[0] = '\0';
+	if (!(scratch = scratch_create(o->out_dir, ".jeos-build", err)))
 		return -1;
-	}
-	trap_signals();
 	raw_path = xasprintf("%s/%s", scratch, raw);
 
 	log_info("resolving and fetching packages");
@@ -129,15 +87,10 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	};
 	if (assemble_image(r, &res.set, &ao, raw_path, &img, err) < 0)
 		goto out;
-	add_output(&outs, raw);
-
-	if (formats & FMT_QCOW2 && convert(scratch, raw, base, "qcow2", "qcow2", &outs, err) < 0)
+	ship_spec_from_recipe(&ship, r, base, formats | FMT_RAW);
+	ship.final_dir = o->out_dir;
+	if (ship_formats(scratch, raw, &ship, &outs, err) < 0)
 		goto out;
-	if (formats & ~(FMT_RAW | FMT_QCOW2)) {
-		jeos_fail(err, JEOS_EXIT_USAGE, "%s:%u: error: formats other than raw and qcow2 "
-			  "are not implemented yet", r->path, r->type.line);
-		goto out;
-	}
 
 	/* NAME.packages, as Kiwi writes it: what the image holds in the end */
 	for (const char *line = img.installed; *line;) {
@@ -151,30 +104,35 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 		line = *eol ? eol + 1 : eol;
 	}
 	pkgs_path = xasprintf("%s/%s", scratch, pkgs_name);
-	if (write_text(pkgs_path, text.buf, text.len, err) < 0)
+	if (write_file(pkgs_path, text.buf, text.len, err) < 0)
 		goto out;
-	add_output(&outs, pkgs_name);
+	outputs_add(&outs, pkgs_name);
 
 	/* NAME.sha256, in sha256sum's format */
 	strbuf_reset(&text);
 	for (size_t i = 0; i < outs.nr; i++) {
-		CLEANUP_FREE char *path = xasprintf("%s/%s", scratch, outs.names[i]);
-		char hex[SHA256_HEX_LEN + 1];
 		progress("checksum", i + 1, outs.nr, "%s", outs.names[i]);
-		if (sha256_file(path, hex, err) < 0)
+		if (add_checksums(&text, scratch, outs.names[i], err) < 0)
 			goto out;
-		strbuf_addf(&text, "%s  %s\n", hex, outs.names[i]);
 	}
 	progress_done();
 	sums_path = xasprintf("%s/%s", scratch, sums_name);
-	if (write_text(sums_path, text.buf, text.len, err) < 0)
+	if (write_file(sums_path, text.buf, text.len, err) < 0)
 		goto out;
-	add_output(&outs, sums_name);
+	outputs_add(&outs, sums_name);
 
 	/* Only now do the outputs get their final names. */
 	for (size_t i = 0; i < outs.nr; i++) {
 		CLEANUP_FREE char *from = xasprintf("%s/%s", scratch, outs.names[i]);
 		CLEANUP_FREE char *to = xasprintf("%s/%s", o->out_dir, outs.names[i]);
+		CLEANUP_FREE char *old = xasprintf("%s/.old-%s", scratch, outs.names[i]);
+		struct stat st;
+		/* a directory (the OVF package) replaces the last build's by
+		 * moving that into the scratch directory, which goes away */
+		if (lstat(to, &st) == 0 && S_ISDIR(st.st_mode) && rename(to, old) < 0) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "cannot replace %s: %s", to, strerror(errno));
+			goto out;
+		}
 		if (rename(from, to) < 0) {
 			jeos_fail(err, JEOS_EXIT_FAILED, "cannot rename %s: %s", from, strerror(errno));
 			goto out;
@@ -186,14 +144,9 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 		 res.set.nr, human_size(img.used_bytes, used));
 	rc = 0;
 out:
-	if (scratch[0]) {
-		char *const argv[] = { "rm", "-rf", scratch, NULL };
-		run_program(argv, NULL);
-		scratch[0] = '\0';
-	}
-	for (size_t i = 0; i < outs.nr; i++)
-		free(outs.names[i]);
-	free(outs.names);
+	scratch_remove();
+	outputs_free(&outs);
+	ship_spec_release(&ship);
 	strbuf_release(&text);
 	image_free(&img);
 	resolved_free(&res);

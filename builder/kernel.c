@@ -43,6 +43,28 @@ static void add_driver(char ***list, size_t *nr, const char *name)
 			add_words(list, nr, drivers[i].modules);
 }
 
+char *kernel_initramfs_modules(const struct recipe *r)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **ctl = NULL;
+	size_t nr = 0;
+
+	/* virtio, SATA and IDE always: jeos boot and most hypervisors use them */
+	strbuf_addstr(&sb, "# written by jeos: drivers for the root disk\n"
+		      "virtio_pci\nvirtio_blk\nvirtio_scsi\nsd_mod\nahci\nata_piix\n");
+	if (r->machine.present && strcmp(r->machine.disk_controller, "virtio")) {
+		add_driver(&ctl, &nr, r->machine.disk_controller);
+		for (size_t i = 0; i < nr; i++) {
+			if (strcmp(ctl[i], "ahci") && strcmp(ctl[i], "ata_piix"))
+				strbuf_addf(&sb, "%s\n", ctl[i]);
+			free(ctl[i]);
+		}
+		free(ctl);
+	}
+	strbuf_addf(&sb, "%s\n", fs_type_name(r->type.filesystem));
+	return strbuf_detach(&sb);
+}
+
 char **kernel_wanted_modules(const struct recipe *r)
 {
 	char **list = xcalloc(1, sizeof(*list));
@@ -55,8 +77,11 @@ char **kernel_wanted_modules(const struct recipe *r)
 	} else {
 		add_driver(&list, &nr, r->machine.disk_controller);
 		for (size_t i = 0; i < r->machine.nr_nics; i++)
-			add_driver(&list, &nr, r->machine.nics[i].driver ?
-					       r->machine.nics[i].driver : "virtio");
+			add_driver(&list, &nr, r->machine.nics[i].driver);
+		/* a passed-through device names its own module, e.g. ixgbevf */
+		for (size_t i = 0; i < r->machine.nr_hostdevs; i++)
+			if (r->machine.hostdevs[i].driver)
+				add_words(&list, &nr, r->machine.hostdevs[i].driver);
 	}
 	for (size_t i = 0; i < r->nr_drivers; i++) {
 		/* <drivers><file name="drivers/net/x.ko"/> or just "x" */

@@ -21,6 +21,10 @@
  * a NULL-terminated list the caller frees with each string. */
 char **kernel_wanted_modules(const struct recipe *r);
 
+/* The initramfs's module list (initramfs-tools modules.d): what finds the
+ * root disk on the declared controller, and the filesystem. */
+char *kernel_initramfs_modules(const struct recipe *r);
+
 /* Given modules.dep's text, the paths (relative to /lib/modules/VER) of
  * the wanted modules and their dependencies, NULL-terminated. Names not
  * found (built in, or not in this kernel) are appended to *missing

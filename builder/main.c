@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -13,6 +14,7 @@
 #include "mirror.h"
 #include "recipe.h"
 #include "resolve.h"
+#include "ship.h"
 #include "util.h"
 #include "vmboot.h"
 
@@ -27,6 +29,7 @@ struct common_opts {
 	const char *recipe_path;
 	const char *cache_dir;
 	const char *out_dir;
+	const char *formats;   /* build --format */
 	int download;
 };
 
@@ -40,6 +43,8 @@ static const char usage_main[] =
 	"  resolve RECIPE    print the exact package set; --download fetches it\n"
 	"  build RECIPE -o OUTDIR   build the appliance\n"
 	"  boot IMAGE        boot an image in qemu and wait for its login prompt\n"
+	"  convert IN -o OUT convert a disk to raw, raw.zst, qcow2, vmdk, ovf or ova\n"
+	"  inspect FILE      show an OVA/OVF's hardware and check its manifest\n"
 	"\n"
 	"Run 'jeos COMMAND --help' for a command's options.\n"
 	"options: --help, --version\n"
@@ -73,13 +78,16 @@ static const char usage_resolve[] =
 
 static const char usage_build[] =
 	"usage: jeos build RECIPE -o OUTDIR [--profile P]... [--mirror NAME=URI]...\n"
-	"                  [--cache DIR] [--quiet]\n"
+	"                  [--format LIST] [--cache DIR] [--quiet]\n"
 	"\n"
-	"Build the appliance: OUTDIR/NAME.amd64-VERSION.raw plus the recipe's formats,\n"
-	"NAME...packages (name|version|arch|sha256 per package) and NAME...sha256.\n"
+	"Build the appliance: OUTDIR/NAME.amd64-VERSION.raw plus the recipe's formats\n"
+	"(ovf: the directory NAME...-ovf), NAME...libvirt.xml (a KVM domain), NAME...packages\n"
+	"(name|version|arch|sha256 per package) and NAME...sha256.\n"
 	"Outputs appear under their final names only when the build succeeded.\n"
 	"\n"
 	"  -o, --output DIR      where the outputs go (required)\n"
+	"  -f, --format LIST     formats instead of the recipe's, comma-separated:\n"
+	"                        raw, raw.zst, qcow2, vmdk, ovf, ova\n"
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
 	"  -c, --cache DIR       the package cache [$XDG_CACHE_HOME/jeos]\n"
@@ -104,6 +112,32 @@ static const char usage_boot[] =
 	"      --net             a user-mode NIC (outbound only)\n"
 	"      --efi             UEFI firmware (OVMF) instead of BIOS\n";
 
+static const char usage_convert[] =
+	"usage: jeos convert INPUT -o OUTPUT [--recipe RECIPE [--profile P]...]\n"
+	"                    [--machine KEY=VALUE]... [--firmware bios|efi] [--quiet]\n"
+	"\n"
+	"Convert a disk image (raw, qcow2 or streamOptimized/other vmdk) into the format\n"
+	"OUTPUT's name gives: NAME.raw, NAME.raw.zst, NAME.qcow2, NAME.vmdk, NAME.ova,\n"
+	"or NAME.ovf (with NAME.mf and NAME-disk1.vmdk beside it). The virtual hardware\n"
+	"of an OVF/OVA comes from the recipe's <machine> and then from --machine.\n"
+	"\n"
+	"  -o, --output FILE     the output (required)\n"
+	"  -r, --recipe RECIPE   take the machine, firmware and product from RECIPE\n"
+	"  -p, --profile P       select profile P of RECIPE (repeatable)\n"
+	"  -M, --machine K=V     memory=MiB, ncpus=N, HWversion=4..21, guestOS=ID,\n"
+	"                        controller=ide|sata|lsilogic|lsilogicsas|pvscsi|virtio,\n"
+	"                        nic=DRIVER[:NETWORK[:MAC]] (repeatable: one per NIC)\n"
+	"      --firmware F      bios or efi [bios, or the recipe's]\n"
+	"      --name NAME       the product name [the recipe's, or OUTPUT's NAME]\n"
+	"  -q, --quiet           no progress output\n";
+
+static const char usage_inspect[] =
+	"usage: jeos inspect FILE\n"
+	"\n"
+	"Print what an OVA or OVF package holds (product, OS, CPUs, memory, firmware,\n"
+	"controller, disks, NICs) and check its manifest. Exit 1 when a file does not\n"
+	"match the manifest.\n";
+
 static const struct option common_long[] = {
 	{ "profile", required_argument, NULL, 'p' },
 	{ "mirror", required_argument, NULL, 'm' },
@@ -111,6 +145,7 @@ static const struct option common_long[] = {
 	{ "cache", required_argument, NULL, 'c' },
 	{ "download", no_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -130,7 +165,7 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:qc:do:h", common_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:h", common_long, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->profiles = xrealloc(o->profiles, (o->nr_profiles + 2) * sizeof(*o->profiles));
@@ -152,6 +187,11 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 			break;
 		case 'o':
 			o->out_dir = optarg;
+			break;
+		case 'f':
+			if (usage != usage_build)
+				return usage_error(usage, "%s", "--format is an option of jeos build");
+			o->formats = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -272,6 +312,10 @@ static int cmd_build(int argc, char **argv)
 	struct build_options bo = {
 		.out_dir = o.out_dir, .cache_dir = o.cache_dir, .overlays_dir = overlays,
 	};
+	if (o.formats && formats_parse(o.formats, &bo.formats, &err) < 0) {
+		rc = usage_error(usage_build, "%s", err.msg);
+		goto out;
+	}
 	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) < 0 ||
 	    build_appliance(r, &bo, &err) < 0) {
 		fprintf(stderr, "%s%s\n", strstr(err.msg, "error: ") ? "" : "jeos: error: ", err.msg);
@@ -341,6 +385,134 @@ static int cmd_boot(int argc, char **argv)
 	return JEOS_EXIT_OK;
 }
 
+static int cmd_convert(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "recipe", required_argument, NULL, 'r' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "machine", required_argument, NULL, 'M' },
+		{ "firmware", required_argument, NULL, 'F' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct common_opts o = { 0 };
+	struct recipe_machine machine = { 0 };
+	struct ship_spec spec = { 0 };
+	struct recipe *r = NULL;
+	struct jeos_error err;
+	const char *output = NULL, *recipe = NULL, *firmware = NULL, *name = NULL;
+	char **settings = NULL;
+	size_t nr_settings = 0;
+	int rc = JEOS_EXIT_USAGE, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:r:p:M:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'r': recipe = optarg; break;
+		case 'F': firmware = optarg; break;
+		case 'n': name = optarg; break;
+		case 'q': log_set_quiet(1); break;
+		case 'p':
+			o.profiles = xrealloc(o.profiles, (o.nr_profiles + 2) * sizeof(*o.profiles));
+			o.profiles[o.nr_profiles++] = optarg;
+			o.profiles[o.nr_profiles] = NULL;
+			break;
+		case 'M':
+			settings = xrealloc(settings, (nr_settings + 1) * sizeof(*settings));
+			settings[nr_settings++] = optarg;
+			break;
+		case 'h':
+			fputs(usage_convert, stdout);
+			rc = JEOS_EXIT_OK;
+			goto out;
+		default:
+			fputs(usage_convert, stderr);
+			goto out;
+		}
+	}
+	if (optind != argc - 1 || !output) {
+		rc = usage_error(usage_convert, "%s", optind != argc - 1 ? "one INPUT is needed"
+								    : "-o OUTPUT is needed");
+		goto out;
+	}
+	if (firmware && strcmp(firmware, "bios") && strcmp(firmware, "efi")) {
+		rc = usage_error(usage_convert, "--firmware must be bios or efi, not '%s'", firmware);
+		goto out;
+	}
+	if (recipe) {
+		o.recipe.profiles = o.profiles;
+		o.recipe.mirrors = &o.mirrors;
+		o.recipe.apt_sources_root = "";
+		if (recipe_load(&r, recipe, &o.recipe, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			rc = err.code;
+			goto out;
+		}
+		ship_spec_from_recipe(&spec, r, NULL, 0);
+	} else {
+		spec.product.version = "1.0";
+		spec.mtime = getenv("SOURCE_DATE_EPOCH") ? strtoll(getenv("SOURCE_DATE_EPOCH"), NULL, 10)
+							 : (int64_t)time(NULL);
+	}
+	/* --machine settings go on top of the recipe's <machine>, or the defaults */
+	machine = r ? r->machine : machine;
+	if (!machine.present)
+		recipe_machine_defaults(&machine);
+	for (size_t i = 0; i < nr_settings; i++) {
+		CLEANUP_FREE char *key = xstrndup(settings[i], strcspn(settings[i], "="));
+		const char *eq = strchr(settings[i], '=');
+		if (!eq || recipe_machine_set(&machine, key, eq + 1, &err) < 0) {
+			rc = usage_error(usage_convert, "--machine %s", eq ? err.msg :
+					 "needs KEY=VALUE");
+			goto out;
+		}
+	}
+	spec.machine = &machine;
+	if (firmware)
+		spec.firmware = !strcmp(firmware, "efi") ? FW_EFI : FW_BIOS;
+	if (name)
+		spec.product.name = name;
+	if (ship_convert(argv[optind], output, &spec, &err) < 0) {
+		fprintf(stderr, "jeos: error: %s\n", err.msg);
+		rc = err.code;
+		goto out;
+	}
+	printf("%s\n", output);
+	rc = JEOS_EXIT_OK;
+out:
+	if (r) {
+		r->machine = machine; /* shared: freed once, with the recipe */
+		recipe_free(r);
+	} else {
+		recipe_machine_free(&machine);
+	}
+	ship_spec_release(&spec);
+	free(settings);
+	free_common(&o);
+	return rc;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	struct jeos_error err;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage_inspect, stdout);
+		return JEOS_EXIT_OK;
+	}
+	if (argc != 2)
+		return usage_error(usage_inspect, "%s", "one FILE is needed");
+	if (ovf_inspect(argv[1], stdout, &err) < 0) {
+		fprintf(stderr, "jeos: error: %s\n", err.msg);
+		return err.code;
+	}
+	return JEOS_EXIT_OK;
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -349,6 +521,8 @@ static const struct command {
 	{ "resolve", cmd_resolve },
 	{ "build", cmd_build },
 	{ "boot", cmd_boot },
+	{ "convert", cmd_convert },
+	{ "inspect", cmd_inspect },
 };
 
 int main(int argc, char **argv)

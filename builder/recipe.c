@@ -328,7 +328,7 @@ static const struct elem_spec {
 	{ "bootloader", "name console timeout", "" },
 	{ "size", "unit", "" },
 	{ "oemconfig", "", "" }, /* children: any oem-* Kiwi defines, accepted and ignored */
-	{ "machine", "memory ncpus guestOS HWversion", "vmdisk vmdvd vmnic" },
+	{ "machine", "memory ncpus guestOS HWversion", "vmdisk vmdvd vmnic jeos:hostdev" },
 	{ "vmdisk", "controller id", "" }, { "vmdvd", "controller id", "" },
 	{ "vmnic", "driver interface mode mac", "" },
 	{ "users", "profiles", "user" },
@@ -343,6 +343,7 @@ static const struct elem_spec {
 	{ "jeos:hostname", "", "" },
 	{ "jeos:kernel", "package config source build modules", "" },
 	{ "jeos:overlay", "name profiles", "" },
+	{ "jeos:hostdev", "type address driver interface mac", "" },
 };
 
 /* Attributes whose values are enumerated: what jeos builds, what Kiwi knows. */
@@ -709,53 +710,179 @@ static void read_size(struct ctx *c, xmlNodePtr n, struct recipe_type *t)
 	t->size_bytes = v << (unit && !strcmp(unit, "G") ? 30 : 20);
 }
 
-static void read_machine(struct ctx *c, xmlNodePtr n, struct recipe_machine *m)
+void recipe_machine_free(struct recipe_machine *m)
 {
-	const char *mem = attr(n, "memory"), *cpus = attr(n, "ncpus");
-	const char *hw = attr(n, "HWversion");
-	unsigned long long v;
+	free(m->guest_os);
+	free(m->disk_controller);
+	for (size_t i = 0; i < m->nr_nics; i++) {
+		free(m->nics[i].driver);
+		free(m->nics[i].interface);
+		free(m->nics[i].mode);
+		free(m->nics[i].mac);
+	}
+	free(m->nics);
+	for (size_t i = 0; i < m->nr_hostdevs; i++) {
+		free(m->hostdevs[i].address);
+		free(m->hostdevs[i].driver);
+		free(m->hostdevs[i].mac);
+	}
+	free(m->hostdevs);
+	memset(m, 0, sizeof(*m));
+}
 
-	m->present = 1;
+void recipe_machine_defaults(struct recipe_machine *m)
+{
 	m->memory_mib = 1024;
 	m->ncpus = 1;
 	m->hw_version = 14;
-	if (mem) {
-		if (parse_uint(mem, &v) < 0 || v < 16)
-			add_error(c, n, "memory must be a number of MiB (at least 16), got '%s'", mem);
-		else
-			m->memory_mib = v;
-	}
-	if (cpus) {
-		if (parse_uint(cpus, &v) < 0 || v < 1 || v > 256)
-			add_error(c, n, "ncpus must be a number from 1 to 256, got '%s'", cpus);
-		else
-			m->ncpus = (unsigned)v;
-	}
-	if (hw) {
+	replace(&m->disk_controller, xstrdup("lsilogic"));
+}
+
+static const char *allowed_values(const char *elem, const char *attr_name)
+{
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (!strcmp(values[i].elem, elem) && !strcmp(values[i].attr, attr_name))
+			return values[i].ours;
+	return "";
+}
+
+static int bad_choice(struct jeos_error *err, const char *what, const char *value,
+		      const char *choices)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int rc;
+
+	add_choices(&sb, choices);
+	rc = jeos_fail(err, JEOS_EXIT_USAGE, "invalid %s '%s': expected %s", what, value, sb.buf);
+	strbuf_release(&sb);
+	return rc;
+}
+
+int recipe_machine_set(struct recipe_machine *m, const char *key, const char *value,
+		       struct jeos_error *err)
+{
+	unsigned long long v;
+
+	m->present = 1;
+	if (!strcmp(key, "memory")) {
+		if (parse_uint(value, &v) < 0 || v < 16)
+			return jeos_fail(err, JEOS_EXIT_USAGE, "memory must be a number of MiB "
+					 "(at least 16), got '%s'", value);
+		m->memory_mib = v;
+	} else if (!strcmp(key, "ncpus")) {
+		if (parse_uint(value, &v) < 0 || v < 1 || v > 256)
+			return jeos_fail(err, JEOS_EXIT_USAGE, "ncpus must be a number from 1 "
+					 "to 256, got '%s'", value);
+		m->ncpus = (unsigned)v;
+	} else if (!strcmp(key, "HWversion")) {
 		/* VMware virtual hardware versions that exist: 4 (ESX 3) to 21 (vSphere 8U2). */
-		if (parse_uint(hw, &v) < 0 || v < 4 || v > 21)
-			add_error(c, n, "HWversion must be a VMware hardware version from 4 to 21, got '%s'", hw);
-		else
-			m->hw_version = (unsigned)v;
+		if (parse_uint(value, &v) < 0 || v < 4 || v > 21)
+			return jeos_fail(err, JEOS_EXIT_USAGE, "HWversion must be a VMware "
+					 "hardware version from 4 to 21, got '%s'", value);
+		m->hw_version = (unsigned)v;
+	} else if (!strcmp(key, "guestOS")) {
+		replace(&m->guest_os, xstrdup(value));
+	} else if (!strcmp(key, "controller")) {
+		if (!in_list(allowed_values("vmdisk", "controller"), value))
+			return bad_choice(err, "disk controller", value,
+					  allowed_values("vmdisk", "controller"));
+		replace(&m->disk_controller, xstrdup(value));
+	} else if (!strcmp(key, "nic")) {
+		/* DRIVER[:MODE[:MAC]] */
+		CLEANUP_FREE char *copy = xstrdup(value);
+		char *mode = strchr(copy, ':'), *mac = NULL;
+		if (mode) {
+			*mode++ = '\0';
+			if ((mac = strchr(mode, ':')))
+				*mac++ = '\0';
+		}
+		if (!in_list(allowed_values("vmnic", "driver"), copy))
+			return bad_choice(err, "NIC driver", copy, allowed_values("vmnic", "driver"));
+		if (mac && !is_mac_address(mac))
+			return jeos_fail(err, JEOS_EXIT_USAGE, "invalid MAC address '%s': "
+					 "expected six hex pairs like 52:54:00:12:34:56", mac);
+		m->nics = xrealloc(m->nics, (m->nr_nics + 1) * sizeof(*m->nics));
+		m->nics[m->nr_nics++] = (struct recipe_nic){
+			.driver = xstrdup(copy), .interface = xasprintf("%zu", m->nr_nics),
+			.mode = xstrdup(mode && *mode ? mode : "bridged"),
+			.mac = mac ? xstrdup(mac) : NULL,
+		};
+	} else {
+		return jeos_fail(err, JEOS_EXIT_USAGE, "unknown machine setting '%s': expected "
+				 "memory, ncpus, HWversion, guestOS, controller or nic", key);
 	}
+	return 0;
+}
+
+static void read_machine(struct ctx *c, xmlNodePtr n, struct recipe_machine *m)
+{
+	static const char *const numbers[] = { "memory", "ncpus", "HWversion" };
+	struct jeos_error err;
+
+	recipe_machine_defaults(m);
+	m->present = 1;
+	for (size_t i = 0; i < 3; i++)
+		if (attr(n, numbers[i]) && recipe_machine_set(m, numbers[i], attr(n, numbers[i]), &err) < 0)
+			add_error(c, n, "%s", err.msg);
 	replace(&m->guest_os, dup_attr(n, "guestOS"));
+	/* controller and driver names were checked with the other names (pass 2) */
 	for (xmlNodePtr k = n->children; k; k = k->next) {
-		if (is_elem(k, "vmdisk")) {
+		if (is_elem(k, "vmdisk") && attr(k, "controller")) {
 			replace(&m->disk_controller, dup_attr(k, "controller"));
 		} else if (is_elem(k, "vmdvd")) {
 			m->dvd = 1;
 		} else if (is_elem(k, "vmnic")) {
-			struct recipe_nic *nic;
+			const char *driver = attr(k, "driver"), *mode = attr(k, "mode");
 			m->nics = xrealloc(m->nics, (m->nr_nics + 1) * sizeof(*m->nics));
-			nic = &m->nics[m->nr_nics++];
-			nic->driver = dup_attr(k, "driver");
-			nic->interface = dup_attr(k, "interface");
-			nic->mode = dup_attr(k, "mode");
-			nic->mac = dup_attr(k, "mac");
+			m->nics[m->nr_nics++] = (struct recipe_nic){
+				.driver = xstrdup(driver ? driver : "virtio"),
+				.interface = dup_attr(k, "interface"),
+				.mode = xstrdup(mode ? mode : "bridged"),
+				.mac = dup_attr(k, "mac"),
+			};
+		} else if (is_jeos_elem(k, "hostdev")) {
+			const char *iface = attr(k, "interface");
+			m->hostdevs = xrealloc(m->hostdevs, (m->nr_hostdevs + 1) * sizeof(*m->hostdevs));
+			m->hostdevs[m->nr_hostdevs++] = (struct recipe_hostdev){
+				.address = dup_attr(k, "address"),
+				.driver = dup_attr(k, "driver"),
+				.mac = dup_attr(k, "mac"),
+				.interface = iface && !strcmp(iface, "true"),
+			};
 		}
 	}
-	if (!m->disk_controller)
-		m->disk_controller = xstrdup("lsilogic");
+}
+
+/* formatoptions="compressed,cluster_size=2M,manifest=sha1": "compressed"
+ * writes a compressed qcow2 (qemu-img convert -c), manifest= picks the OVF
+ * manifest's digest (sha1 for old vSphere), the rest are qemu-img's qcow2
+ * creation options (-o). */
+static void read_formatoptions(struct ctx *c, xmlNodePtr n, struct recipe_type *t, const char *v)
+{
+	static const char qcow2_keys[] = "compat cluster_size lazy_refcounts refcount_bits "
+					 "compression_type extended_l2 preallocation";
+	char **words = split_words(v, ", ");
+	struct strbuf opts = STRBUF_INIT;
+
+	for (char **w = words; *w; w++) {
+		CLEANUP_FREE char *key = xstrndup(*w, strcspn(*w, "="));
+		if (!strcmp(*w, "compressed")) {
+			t->qcow2_compressed = 1;
+		} else if (!strcmp(*w, "manifest=sha1") || !strcmp(*w, "manifest=sha256")) {
+			t->manifest_sha1 = !strcmp(*w, "manifest=sha1");
+		} else if (strchr(*w, '=') && in_list(qcow2_keys, key)) {
+			strbuf_addf(&opts, "%s%s", opts.len ? "," : "", *w);
+		} else {
+			struct strbuf sb = STRBUF_INIT;
+			add_choices(&sb, qcow2_keys);
+			add_error(c, n, "invalid formatoptions entry \"%s\": expected \"compressed\", "
+				  "\"manifest=sha1\" or KEY=VALUE with KEY one of %s", *w, sb.buf);
+			strbuf_release(&sb);
+		}
+	}
+	replace(&t->qcow2_options, opts.len ? strbuf_detach(&opts) : NULL);
+	strbuf_release(&opts);
+	free_words(words);
 }
 
 static void read_type(struct ctx *c, xmlNodePtr n, struct recipe *r)
@@ -769,16 +896,10 @@ static void read_type(struct ctx *c, xmlNodePtr n, struct recipe *r)
 		t->filesystem = !strcmp(v, "xfs") ? FS_XFS : !strcmp(v, "btrfs") ? FS_BTRFS : FS_EXT4;
 	if ((v = attr(n, "firmware")))
 		t->firmware = !strcmp(v, "bios") ? FW_BIOS : FW_EFI;
-	if ((v = attr(n, "format"))) {
-		char **words = split_words(v, ", ");
-		static const char *names[] = { "raw", "raw.zst", "qcow2", "vmdk", "ovf", "ova" };
-		t->formats = 0;
-		for (char **w = words; *w; w++)
-			for (unsigned i = 0; i < 6; i++)
-				if (!strcmp(*w, names[i]))
-					t->formats |= 1u << i;
-		free_words(words);
-	}
+	if ((v = attr(n, "format")))
+		formats_parse(v, &t->formats, NULL); /* pass 2 reported unknown names */
+	if ((v = attr(n, "formatoptions")))
+		read_formatoptions(c, n, t, v);
 	replace(&t->kernelcmdline, dup_attr(n, "kernelcmdline"));
 	if ((v = attr(n, "bootpartition")))
 		t->bootpartition = !strcmp(v, "true");
@@ -1260,17 +1381,10 @@ void recipe_free(struct recipe *r)
 	free_words(r->profiles);
 	free(r->type.image);
 	free(r->type.kernelcmdline);
+	free(r->type.qcow2_options);
 	free(r->type.bootloader_console);
 	free(r->type.devicepersistency);
-	free(r->machine.guest_os);
-	free(r->machine.disk_controller);
-	for (size_t i = 0; i < r->machine.nr_nics; i++) {
-		free(r->machine.nics[i].driver);
-		free(r->machine.nics[i].interface);
-		free(r->machine.nics[i].mode);
-		free(r->machine.nics[i].mac);
-	}
-	free(r->machine.nics);
+	recipe_machine_free(&r->machine);
 	free(r->kernel.package);
 	free(r->kernel.config);
 	free(r->kernel.source);
@@ -1324,6 +1438,37 @@ void recipe_free(struct recipe *r)
 	free(r);
 }
 
+static const char *const format_names[FMT_COUNT] = { "raw", "raw.zst", "qcow2", "vmdk", "ovf", "ova" };
+
+const char *format_name(enum format f)
+{
+	for (unsigned i = 0; i < FMT_COUNT; i++)
+		if (f == 1u << i)
+			return format_names[i];
+	return "?";
+}
+
+int formats_parse(const char *list, unsigned *out, struct jeos_error *err)
+{
+	char **words = split_words(list, ", ");
+	int rc = 0;
+
+	*out = 0;
+	for (char **w = words; *w; w++) {
+		unsigned i = 0;
+		while (i < FMT_COUNT && strcmp(*w, format_names[i]))
+			i++;
+		if (i < FMT_COUNT) {
+			*out |= 1u << i;
+		} else if (rc == 0) {
+			rc = err ? jeos_fail(err, JEOS_EXIT_USAGE, "unknown format '%s': expected "
+					     "raw, raw.zst, qcow2, vmdk, ovf or ova", *w) : -1;
+		}
+	}
+	free_words(words);
+	return rc;
+}
+
 const char *fs_type_name(enum fs_type fs)
 {
 	return fs == FS_XFS ? "xfs" : fs == FS_BTRFS ? "btrfs" : "ext4";
@@ -1347,12 +1492,11 @@ const char *pkg_list_name(enum pkg_list l)
 
 static void print_formats(unsigned formats, FILE *out)
 {
-	static const char *names[] = { "raw", "raw.zst", "qcow2", "vmdk", "ovf", "ova" };
 	int first = 1;
 
-	for (unsigned i = 0; i < 6; i++)
+	for (unsigned i = 0; i < FMT_COUNT; i++)
 		if (formats & (1u << i)) {
-			fprintf(out, "%s%s", first ? "" : ",", names[i]);
+			fprintf(out, "%s%s", first ? "" : ",", format_names[i]);
 			first = 0;
 		}
 }
@@ -1398,8 +1542,11 @@ void recipe_print_summary(const struct recipe *r, FILE *out)
 		if (m->guest_os)
 			fprintf(out, " guestOS=%s", m->guest_os);
 		for (size_t i = 0; i < m->nr_nics; i++)
-			fprintf(out, " nic%s=%s", m->nics[i].interface,
-				m->nics[i].driver ? m->nics[i].driver : "virtio");
+			fprintf(out, " nic%s=%s:%s", m->nics[i].interface, m->nics[i].driver,
+				m->nics[i].mode);
+		for (size_t i = 0; i < m->nr_hostdevs; i++)
+			fprintf(out, " hostdev=%s%s", m->hostdevs[i].address,
+				m->hostdevs[i].interface ? "(nic)" : "");
 		fprintf(out, "\n");
 	}
 	for (size_t i = 0; i < r->nr_repos; i++) {

@@ -26,6 +26,7 @@ enum format {
 	FMT_OVF = 1 << 4,
 	FMT_OVA = 1 << 5,
 };
+#define FMT_COUNT 6
 
 struct recipe_repo {
 	char *alias;
@@ -68,6 +69,16 @@ struct recipe_nic {
 	char *mac;
 };
 
+/* <jeos:hostdev type="pci" address="0000:03:00.0" [driver=] [interface="true" mac=]>:
+ * a host PCI device given to the guest (VT-d/IOMMU); interface="true" marks an
+ * SR-IOV virtual function handed over as a NIC. */
+struct recipe_hostdev {
+	char *address;    /* domain:bus:slot.function */
+	char *driver;     /* the guest module it needs (kept by module trimming) */
+	char *mac;        /* for interface="true" */
+	int interface;
+};
+
 struct recipe_machine {
 	int present;
 	uint64_t memory_mib;
@@ -75,8 +86,10 @@ struct recipe_machine {
 	char *guest_os;
 	unsigned hw_version;
 	char *disk_controller; /* ide, lsilogic, lsilogicsas, pvscsi, sata, virtio... */
-	struct recipe_nic *nics;
+	struct recipe_nic *nics;  /* driver defaults to "virtio", mode to "bridged" */
 	size_t nr_nics;
+	struct recipe_hostdev *hostdevs;
+	size_t nr_hostdevs;
 	int dvd;
 };
 
@@ -92,6 +105,9 @@ struct recipe_type {
 	char *image;           /* "oem" */
 	enum fs_type filesystem;
 	unsigned formats;      /* enum format bits */
+	int qcow2_compressed;  /* formatoptions "compressed" */
+	char *qcow2_options;   /* formatoptions KEY=VALUE,...: qemu-img -o; or NULL */
+	int manifest_sha1;     /* formatoptions manifest=sha1: OVF manifest digest */
 	enum firmware firmware;
 	enum bootloader bootloader;
 	char *kernelcmdline;
@@ -164,6 +180,18 @@ void recipe_free(struct recipe *r);
 /* The normalized summary `jeos validate` prints. */
 void recipe_print_summary(const struct recipe *r, FILE *out);
 
+/* <machine> outside a recipe (`jeos convert --machine KEY=VALUE`): the
+ * defaults (1 CPU, 1024 MiB, lsilogic, HWversion 14), then one setting:
+ * memory, ncpus, HWversion, guestOS, controller or nic (DRIVER[:MODE[:MAC]]),
+ * checked as the recipe parser checks them. */
+void recipe_machine_defaults(struct recipe_machine *m);
+int recipe_machine_set(struct recipe_machine *m, const char *key, const char *value,
+		       struct jeos_error *err);
+void recipe_machine_free(struct recipe_machine *m);
+
+/* "qcow2,ova" -> FMT_QCOW2 | FMT_OVA; an unknown name is an error (err may be NULL). */
+int formats_parse(const char *list, unsigned *out, struct jeos_error *err);
+const char *format_name(enum format f);
 const char *fs_type_name(enum fs_type fs);
 const char *firmware_name(enum firmware fw);
 const char *bootloader_name(enum bootloader bl);

@@ -2,8 +2,10 @@
 
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -257,6 +259,54 @@ int commit_file(char **tmp, const char *final_path, struct jeos_error *err)
 	return 0;
 }
 
+int write_file(const char *path, const void *data, size_t len, struct jeos_error *err)
+{
+	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(path);
+	const char *p = data;
+	int ret = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL; /* not ours to unlink */
+		return -1;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "cannot write %s: %s", tmp,
+				  strerror(errno));
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	ret = commit_file(&tmp, path, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int is_mac_address(const char *s)
+{
+	for (int i = 0; i < 6; i++, s += 3)
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    s[2] != (i < 5 ? ':' : '\0'))
+			return 0;
+	return 1;
+}
+
 int mkdir_p(const char *path, unsigned mode, struct jeos_error *err)
 {
 	CLEANUP_FREE char *copy = xstrdup(path);
@@ -449,4 +499,49 @@ double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The scratch directory an interrupted command removes. */
+static char scratch[4096];
+
+static void on_signal(int sig)
+{
+	pid_t pid;
+
+	if (scratch[0] && (pid = fork()) == 0) {
+		char *const argv[] = { "rm", "-rf", scratch, NULL };
+		execv("/bin/rm", argv);
+		_exit(127);
+	} else if (scratch[0] && pid > 0) {
+		waitpid(pid, NULL, 0);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+const char *scratch_create(const char *parent, const char *prefix, struct jeos_error *err)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	snprintf(scratch, sizeof(scratch), "%s/%s-XXXXXX", parent, prefix);
+	if (!mkdtemp(scratch)) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create a scratch directory in %s: %s",
+			  parent, strerror(errno));
+		scratch[0] = '\0';
+		return NULL;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	return scratch;
+}
+
+void scratch_remove(void)
+{
+	if (scratch[0]) {
+		char *const argv[] = { "rm", "-rf", scratch, NULL };
+		run_program(argv, NULL);
+		scratch[0] = '\0';
+	}
 }

@@ -88,6 +88,15 @@ void cleanup_unlink_free(char **path);
 char *tmpname_for(const char *final_path); /* "dir/.base.tmp-PID-N" */
 /* fsync + rename tmp onto final; on success frees *tmp and NULLs it. */
 int commit_file(char **tmp, const char *final_path, struct jeos_error *err);
+/* PATH holds exactly DATA, written under a temporary name and committed. */
+int write_file(const char *path, const void *data, size_t len, struct jeos_error *err);
+/* "52:54:00:12:34:56": six pairs of hex digits */
+int is_mac_address(const char *s);
+/* The process's scratch directory, PARENT/PREFIX-XXXXXX: removed by
+ * scratch_remove() and on SIGINT/SIGTERM/SIGHUP, so an interrupted command
+ * leaves nothing behind. Returns its path, or NULL with err filled. */
+const char *scratch_create(const char *parent, const char *prefix, struct jeos_error *err);
+void scratch_remove(void);
 /* mkdir -p */
 int mkdir_p(const char *path, unsigned mode, struct jeos_error *err);
 

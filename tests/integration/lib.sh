@@ -6,6 +6,7 @@ set -euo pipefail
 # read its progress and information lines, so they run it as a user would.
 # (test-62 checks the quiet mode itself.)
 unset CI
+export LC_ALL=C
 T=$(mktemp -d /tmp/jeos-it.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
@@ -42,3 +43,14 @@ no_outputs() {
 # section NAME: the lines between "--NAME" and the next "--" marker in
 # $T/inspect (the output of inspect with `echo --NAME` markers)
 section() { sed -n "/^--$1\$/,/^--/p" "$T/inspect" | sed '1d;$d' | sed '/^$/d'; }
+
+# v2v_expect OVA TEXT...: virt-v2v (the importer of KVM platforms) reads the
+# OVA, and its --print-source report holds each TEXT
+v2v_expect() {
+	local ova=$1 text; shift
+	LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-v2v -i ova "$ova" -o null --print-source \
+		> "$T/v2v" 2>&1 || { cat "$T/v2v"; fail "virt-v2v cannot read $ova"; }
+	for text in "$@"; do
+		grep -qF -- "$text" "$T/v2v" || { cat "$T/v2v"; fail "virt-v2v did not report: $text"; }
+	done
+}

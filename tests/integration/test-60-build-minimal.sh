@@ -1,17 +1,41 @@
-# End to end: jeos build recipes/minimal, check the outputs, inspect the
-# image with libguestfs, boot it under qemu to a login prompt.
+# End to end: jeos build recipes/minimal in every format, check the outputs,
+# inspect the image with libguestfs, boot it under qemu to a login prompt.
 . "$(dirname "$0")/lib.sh"
 
 out=$T/out base=jeos-minimal.amd64-1.0.0
-"$JEOS" build --cache "$CACHE" "$JEOS_SRC/recipes/minimal" -o "$out" > "$T/stdout" 2> "$T/stderr" ||
-	{ cat "$T/stderr"; fail "jeos build failed"; }
+XSD=${JEOS_OVF_SCHEMA:-$JEOS_SRC/../shared/reference/ovf-schema/dsp8023_1.1.1.xsd}
+[ -f "$XSD" ] || fail "no OVF schema at $XSD"
+
+"$JEOS" build --format raw.zst,qcow2,vmdk,ovf,ova --cache "$CACHE" "$JEOS_SRC/recipes/minimal" \
+	-o "$out" > "$T/stdout" 2> "$T/stderr" || { cat "$T/stderr"; fail "jeos build failed"; }
 img=$out/$base
-for f in raw qcow2 packages sha256; do [ -s "$img.$f" ] || fail "no $img.$f"; done
+for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages sha256; do
+	[ -s "$img.$f" ] || fail "no $img.$f"
+done
 ls -A "$out" | grep -q '^\.jeos-build' && fail "scratch directory left"
 (cd "$out" && sha256sum --quiet -c "$base.sha256") || fail "checksums do not match"
-grep -q " $base.raw\$" "$img.sha256" && grep -q " $base.qcow2\$" "$img.sha256"
+for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages "ovf/$base.ovf"; do
+	grep -q " $base[.-]$f\$" "$img.sha256" || fail "$f is not in $base.sha256"
+done
+
+# every format holds the same disk
 qemu-img check -q "$img.qcow2"
 qemu-img compare -q "$img.raw" "$img.qcow2" || fail "qcow2 differs from raw"
+qemu-img check -q -f vmdk "$img.vmdk"
+qemu-img info "$img.vmdk" | grep -q 'create type: streamOptimized' || fail "vmdk is not streamOptimized"
+qemu-img compare -q -f raw -F vmdk "$img.raw" "$img.vmdk" || fail "vmdk differs from raw"
+zstd -q -d -c "$img.raw.zst" | cmp -s - "$img.raw" || fail "raw.zst differs from raw"
+ovf=$out/$base-ovf
+[ "$(ls "$ovf" | tr '\n' ' ')" = "$base-disk1.vmdk $base.mf $base.ovf " ] || fail "OVF package: $(ls "$ovf")"
+cmp -s "$img.vmdk" "$ovf/$base-disk1.vmdk" || fail "the OVF's disk is not the vmdk"
+xmllint --noout --nonet --schema "$XSD" "$ovf/$base.ovf" 2> "$T/xsd" || { cat "$T/xsd"; fail "invalid OVF"; }
+[ "$(tar tf "$img.ova" | tr '\n' ' ')" = "$base.ovf $base.mf $base-disk1.vmdk " ] ||
+	fail "OVA members: $(tar tf "$img.ova")"
+"$JEOS" inspect "$img.ova" > "$T/inspect-ova" || { cat "$T/inspect-ova"; fail "jeos inspect"; }
+grep -Eq '^manifest: .*2 files match' "$T/inspect-ova" || fail "manifest: $(cat "$T/inspect-ova")"
+# the libvirt domain runs the qcow2 where it was built
+virt-xml-validate "$img.libvirt.xml" domain > /dev/null
+grep -q "file=\"$(realpath "$img.qcow2")\"" "$img.libvirt.xml" || fail "libvirt disk path"
 
 # NAME.packages: name|version|arch|sha256 for each installed package
 grep -Eq '^systemd-sysv\|[^|]+\|amd64\|[0-9a-f]{64}$' "$img.packages" || fail "bad .packages"

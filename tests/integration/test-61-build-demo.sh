@@ -10,7 +10,7 @@ img=$out/$base
 # plain passwords appear nowhere: not in the image, not in the outputs or logs
 for secret in Demo-Secret-4711 Root-Secret-8815; do
 	grep -a -q -F "$secret" "$img.raw" && fail "plain password in the image"
-	grep -a -q -F "$secret" "$out"/* "$T/stdout" "$T/stderr" && fail "plain password in outputs/logs"
+	grep -r -a -q -F "$secret" "$out" "$T/stdout" "$T/stderr" && fail "plain password in outputs/logs"
 done
 
 inspect "$img.raw" /dev/sda2 > "$T/inspect" <<'GF'
@@ -67,3 +67,18 @@ grep -q '^grub-efi-amd64-bin|' "$img.packages" || fail "grub-efi-amd64-bin missi
 	{ tail -20 "$T/console"; fail "no login prompt"; }
 grep -q 'GRUB\|Booting' "$T/console" || fail "grub did not show on the console"
 cat "$T/boot"
+
+# the OVA, as a vendor ships it: virt-v2v reads the recipe's <machine>
+v2v_expect "$img.ova" 'memory: 1610612736 (bytes)' 'nr vCPUs: 2' 'firmware: uefi' '0 [scsi]' \
+	'Bridge "nat" [vmxnet3]' 'Bridge "management" [e1000]'
+"$JEOS" inspect "$img.ova" > "$T/inspect-ova" || { cat "$T/inspect-ova"; fail "jeos inspect"; }
+tar xf "$img.ova" -C "$T" "$base.ovf" "$base-disk1.vmdk"
+grep -q 'end user license agreement' "$T/$base.ovf" || fail "no EULA (recipes/demo/EULA.txt) in the OVF"
+qemu-img compare -q -f raw -F vmdk "$img.raw" "$T/$base-disk1.vmdk" || fail "the OVA's disk differs from the raw image"
+# the pvscsi controller's driver is in the initramfs, so VMware finds the root disk
+inspect "$img.raw" /dev/sda2 > "$T/inspect" <<'GF'
+echo --initramfs
+sh "lsinitramfs /boot/initrd.img-* | grep -o '[a-z_]*pvscsi[a-z_.]*'"
+echo --end
+GF
+section initramfs | grep -q '^vmw_pvscsi.ko' || fail "vmw_pvscsi is not in the initramfs: $(section initramfs)"

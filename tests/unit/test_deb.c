@@ -26,7 +26,7 @@ static const char postinst[] = "#!/bin/sh\nset -e\necho configured\n";
 static const char templates[] = "Template: jeos-test/q\nType: boolean\n";
 static const char md5sums[] = "d41d8cd98f00b204e9800998ecf8427e  etc/jeos-test.conf\n";
 
-static void write_file(const char *dir, const char *name, const void *data,
+static void make_file(const char *dir, const char *name, const void *data,
 		       size_t len, mode_t mode)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -42,7 +42,7 @@ static void write_file(const char *dir, const char *name, const void *data,
 static void write_str(const char *dir, const char *name, const char *s,
 		      mode_t mode)
 {
-	write_file(dir, name, s, strlen(s), mode);
+	make_file(dir, name, s, strlen(s), mode);
 }
 
 /* test_sh with printf formatting. */
@@ -70,7 +70,7 @@ static int setup(void **state)
 	write_str(root, "DEBIAN/conffiles",
 		  "/etc/jeos-test.conf\nremove-on-upgrade /etc/jeos-old.conf\n", 0644);
 	write_str(root, "etc/jeos-test.conf", "answer=42\n", 0644);
-	write_file(root, "usr/bin/jeos-test", fx->big, BIG_SIZE, 0755);
+	make_file(root, "usr/bin/jeos-test", fx->big, BIG_SIZE, 0755);
 	test_shf("cd '%s' && ln -s jeos-test usr/bin/jeos-test-link && "
 	    "ln usr/bin/jeos-test usr/lib/jeos-test/hard && "
 	    "find . -type d -exec chmod 0755 {} + && "

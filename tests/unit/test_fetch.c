@@ -21,7 +21,7 @@ struct fixture {
 	struct pkgset set;   /* one package per file in src */
 };
 
-static void write_file(const char *path, const void *data, size_t len)
+static void make_file(const char *path, const void *data, size_t len)
 {
 	FILE *fp = fopen(path, "w");
 	assert_non_null(fp);
@@ -49,7 +49,7 @@ static int setup(void **state)
 
 		for (size_t j = 0; j < len; j++)
 			data[j] = (char)('a' + (j * 7 + (size_t)i) % 26);
-		write_file(path, data, len);
+		make_file(path, data, len);
 		sha256_buffer(data, len, hex);
 		p->name = xasprintf("f%d", i);
 		p->filename = xasprintf("pool/f%d.deb", i);
@@ -80,14 +80,8 @@ static int teardown(void **state)
 static int cache_entries(struct fixture *fx)
 {
 	char *path = xasprintf("%s/by-sha256", fx->opts.cache_dir);
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int n = 0;
+	int n = (int)test_count_entries(path);
 
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	closedir(d);
 	free(path);
 	return n;
 }
@@ -210,7 +204,7 @@ static void test_fetch_url_and_missing(void **state)
 	char *dest = xasprintf("%s/out", fx->dir);
 
 	assert_int_equal(fetcher_new(&f, &fx->opts, &err), 0);
-	write_file(dest, "old", 3);
+	make_file(dest, "old", 3);
 	assert_int_equal(fetch_url(f, url, dest, &err), 0);
 	char *got = test_read_file(dest);
 	assert_int_equal(strlen(got), 2000);

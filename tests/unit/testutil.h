@@ -8,8 +8,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 
 #include "util.h"
 
@@ -60,6 +65,54 @@ static inline char *test_read_file(const char *path)
 	struct strbuf sb = STRBUF_INIT;
 	assert_int_equal(strbuf_read_file(&sb, path), 0);
 	return strbuf_detach(&sb);
+}
+
+/* Entries in dir, hidden ones (temporary files) included. */
+static inline size_t test_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* string(expr) in an XML file (caller frees); the OVF prefixes ovf, rasd,
+ * vssd and vmw are known. */
+static inline char *test_xpath(const char *file, const char *expr)
+{
+	xmlDocPtr doc = xmlReadFile(file, NULL, XML_PARSE_NONET);
+	xmlXPathContextPtr ctx;
+	xmlXPathObjectPtr o;
+	char *full = xasprintf("string(%s)", expr), *s;
+
+	assert_non_null(doc);
+	ctx = xmlXPathNewContext(doc);
+	xmlXPathRegisterNs(ctx, BAD_CAST "ovf", BAD_CAST "http://schemas.dmtf.org/ovf/envelope/1");
+	xmlXPathRegisterNs(ctx, BAD_CAST "rasd", BAD_CAST "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData");
+	xmlXPathRegisterNs(ctx, BAD_CAST "vssd", BAD_CAST "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData");
+	xmlXPathRegisterNs(ctx, BAD_CAST "vmw", BAD_CAST "http://www.vmware.com/schema/ovf");
+	o = xmlXPathEvalExpression(BAD_CAST full, ctx);
+	assert_non_null(o);
+	s = xstrdup((const char *)o->stringval);
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	free(full);
+	return s;
+}
+
+static inline void assert_xpath(const char *file, const char *expr, const char *want)
+{
+	char *got = test_xpath(file, expr);
+
+	if (strcmp(got, want))
+		fail_msg("%s: %s is \"%s\", expected \"%s\"", file, expr, got, want);
+	free(got);
 }
 
 #endif
