@@ -13,6 +13,7 @@
 #include "assemble.h"
 #include "fetch.h"
 #include "hash.h"
+#include "lock.h"
 #include "resolve.h"
 #include "ship.h"
 
@@ -62,6 +63,8 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	CLEANUP_FREE char *pkgs_name = xasprintf("%s.packages", base);
 	CLEANUP_FREE char *sums_name = xasprintf("%s.sha256", base);
 	CLEANUP_FREE char *pkgs_path = NULL, *sums_path = NULL;
+	CLEANUP_FREE char *lock_path = o->lock_path ? xstrdup(o->lock_path)
+						    : lock_default_path(r);
 	unsigned formats = o->formats ? o->formats : r->type.formats;
 	const char *scratch;
 	double start = now_seconds();
@@ -74,7 +77,8 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	raw_path = xasprintf("%s/%s", scratch, raw);
 
 	log_info("resolving and fetching packages");
-	if (fetcher_new(&f, &fo, err) < 0 || resolve_recipe(r, f, 1, &res, err) < 0)
+	if (fetcher_new(&f, &fo, err) < 0 ||
+	    resolve_with_lock(r, lock_path, LOCK_USE, f, 1, &res, NULL, err) < 0)
 		goto out;
 	log_info("%zu packages (%zu fetched, %zu from the cache)", res.set.nr, res.downloaded,
 		 res.cached);

@@ -1,6 +1,7 @@
 /* build.h - `jeos build`: the whole pipeline, from recipe to outputs.
  *
- *   resolve + fetch (resolve.h) -> assemble the raw disk (assemble.h)
+ *   the locked package set, or resolve and write the lock (lock.h)
+ *   + fetch -> assemble the raw disk (assemble.h)
  *   -> convert to the recipe's formats -> NAME.packages, NAME.sha256
  *
  * Everything is made in a scratch directory inside OUTDIR and moved to
@@ -19,6 +20,7 @@ struct build_options {
 	const char *cache_dir;     /* NULL: the default cache */
 	const char *overlays_dir;  /* the project's overlays/ */
 	unsigned formats;          /* enum format bits; 0: the recipe's */
+	const char *lock_path;     /* NULL: lock_default_path(r) */
 };
 
 int build_appliance(const struct recipe *r, const struct build_options *opts,

@@ -11,6 +11,7 @@
 
 #include "build.h"
 #include "fetch.h"
+#include "lock.h"
 #include "mirror.h"
 #include "recipe.h"
 #include "resolve.h"
@@ -30,7 +31,9 @@ struct common_opts {
 	const char *cache_dir;
 	const char *out_dir;
 	const char *formats;   /* build --format */
+	const char *lock_path; /* --lock */
 	int download;
+	int update;            /* lock --update */
 };
 
 static const char usage_main[] =
@@ -41,6 +44,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  validate RECIPE   check a recipe and print its normalized summary\n"
 	"  resolve RECIPE    print the exact package set; --download fetches it\n"
+	"  lock RECIPE       pin the package set in NAME.lock; --update re-resolves\n"
 	"  build RECIPE -o OUTDIR   build the appliance\n"
 	"  boot IMAGE        boot an image in qemu and wait for its login prompt\n"
 	"  convert IN -o OUT convert a disk to raw, raw.zst, qcow2, vmdk, ovf or ova\n"
@@ -64,7 +68,7 @@ static const char usage_validate[] =
 
 static const char usage_resolve[] =
 	"usage: jeos resolve RECIPE [--profile P]... [--mirror NAME=URI]... [--download]\n"
-	"                    [--cache DIR] [--quiet]\n"
+	"                    [--lock FILE] [--cache DIR] [--quiet]\n"
 	"\n"
 	"Verify the recipe's repositories (signed InRelease), solve its package\n"
 	"set with libsolv and print it: one 'name version arch' line per package,\n"
@@ -73,21 +77,44 @@ static const char usage_resolve[] =
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
 	"  -d, --download        also fetch and verify every package into the cache\n"
+	"  -l, --lock FILE       print the set locked in FILE (see jeos lock) instead\n"
+	"                        of solving\n"
+	"  -c, --cache DIR       the download cache [$XDG_CACHE_HOME/jeos]\n"
+	"  -q, --quiet           no progress output\n";
+
+static const char usage_lock[] =
+	"usage: jeos lock RECIPE [--update] [--lock FILE] [--profile P]...\n"
+	"                 [--mirror NAME=URI]... [--download] [--cache DIR] [--quiet]\n"
+	"\n"
+	"Pin the recipe's package set: resolve it and write NAME.lock beside the\n"
+	"recipe (exact versions, SHA-256s, repositories and InRelease hashes), which\n"
+	"jeos build then installs exactly. With the lock already there, check that\n"
+	"every locked package is still obtainable (from its repository or the cache)\n"
+	"and print a summary; --update re-resolves and rewrites it.\n"
+	"\n"
+	"  -u, --update          resolve afresh and rewrite the lock\n"
+	"  -l, --lock FILE       the lock file [RECIPE-DIR/NAME.lock]\n"
+	"  -p, --profile P       select profile P (repeatable)\n"
+	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
+	"  -d, --download        also fetch and verify every package into the cache\n"
 	"  -c, --cache DIR       the download cache [$XDG_CACHE_HOME/jeos]\n"
 	"  -q, --quiet           no progress output\n";
 
 static const char usage_build[] =
 	"usage: jeos build RECIPE -o OUTDIR [--profile P]... [--mirror NAME=URI]...\n"
-	"                  [--format LIST] [--cache DIR] [--quiet]\n"
+	"                  [--format LIST] [--lock FILE] [--cache DIR] [--quiet]\n"
 	"\n"
 	"Build the appliance: OUTDIR/NAME.amd64-VERSION.raw plus the recipe's formats\n"
 	"(ovf: the directory NAME...-ovf), NAME...libvirt.xml (a KVM domain), NAME...packages\n"
 	"(name|version|arch|sha256 per package) and NAME...sha256.\n"
 	"Outputs appear under their final names only when the build succeeded.\n"
+	"The package set is the one locked in the lock file; without one, it is\n"
+	"resolved and the lock file written (see jeos lock).\n"
 	"\n"
 	"  -o, --output DIR      where the outputs go (required)\n"
 	"  -f, --format LIST     formats instead of the recipe's, comma-separated:\n"
 	"                        raw, raw.zst, qcow2, vmdk, ovf, ova\n"
+	"  -l, --lock FILE       the lock file [RECIPE-DIR/NAME.lock]\n"
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
 	"  -c, --cache DIR       the package cache [$XDG_CACHE_HOME/jeos]\n"
@@ -146,6 +173,8 @@ static const struct option common_long[] = {
 	{ "download", no_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "lock", required_argument, NULL, 'l' },
+	{ "update", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -165,7 +194,7 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:h", common_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uh", common_long, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->profiles = xrealloc(o->profiles, (o->nr_profiles + 2) * sizeof(*o->profiles));
@@ -192,6 +221,17 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 			if (usage != usage_build)
 				return usage_error(usage, "%s", "--format is an option of jeos build");
 			o->formats = optarg;
+			break;
+		case 'l':
+			if (usage == usage_validate)
+				return usage_error(usage, "%s", "--lock is an option of jeos lock,"
+						   " resolve and build");
+			o->lock_path = optarg;
+			break;
+		case 'u':
+			if (usage != usage_lock)
+				return usage_error(usage, "%s", "--update is an option of jeos lock");
+			o->update = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -253,7 +293,9 @@ static int cmd_resolve(int argc, char **argv)
 	struct fetch_options fo = { .cache_dir = o.cache_dir };
 	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) < 0 ||
 	    fetcher_new(&f, &fo, &err) < 0 ||
-	    resolve_recipe(r, f, o.download, &res, &err) < 0) {
+	    (o.lock_path ? resolve_with_lock(r, o.lock_path, LOCK_REQUIRE, f, o.download,
+					     &res, NULL, &err)
+			 : resolve_recipe(r, f, o.download, &res, &err)) < 0) {
 		fprintf(stderr, "%s\n", err.msg);
 		rc = err.code;
 		goto out;
@@ -264,6 +306,39 @@ static int cmd_resolve(int argc, char **argv)
 		printf("fetched %zu packages, %zu from the cache (%s transferred) into %s\n",
 		       res.downloaded, res.cached, human_size(res.bytes, b), fetcher_cache_dir(f));
 	}
+	rc = JEOS_EXIT_OK;
+out:
+	resolved_free(&res);
+	fetcher_free(f);
+	recipe_free(r);
+	free_common(&o);
+	return rc;
+}
+
+static int cmd_lock(int argc, char **argv)
+{
+	struct common_opts o = { 0 };
+	struct jeos_error err;
+	struct recipe *r = NULL;
+	struct fetcher *f = NULL;
+	struct resolved res = { 0 };
+	CLEANUP_FREE char *path = NULL;
+	int rc = parse_common(argc, argv, usage_lock, &o), wrote;
+
+	if (rc >= 0)
+		goto out;
+	struct fetch_options fo = { .cache_dir = o.cache_dir };
+	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) == 0)
+		path = o.lock_path ? xstrdup(o.lock_path) : lock_default_path(r);
+	if (!path || fetcher_new(&f, &fo, &err) < 0 ||
+	    resolve_with_lock(r, path, o.update ? LOCK_UPDATE : LOCK_USE, f, o.download,
+			      &res, &wrote, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		rc = err.code;
+		goto out;
+	}
+	printf("%s %s: ", wrote ? "wrote" : "verified", path);
+	resolved_print_summary(&res, stdout);
 	rc = JEOS_EXIT_OK;
 out:
 	resolved_free(&res);
@@ -311,6 +386,7 @@ static int cmd_build(int argc, char **argv)
 	}
 	struct build_options bo = {
 		.out_dir = o.out_dir, .cache_dir = o.cache_dir, .overlays_dir = overlays,
+		.lock_path = o.lock_path,
 	};
 	if (o.formats && formats_parse(o.formats, &bo.formats, &err) < 0) {
 		rc = usage_error(usage_build, "%s", err.msg);
@@ -519,6 +595,7 @@ static const struct command {
 } commands[] = {
 	{ "validate", cmd_validate },
 	{ "resolve", cmd_resolve },
+	{ "lock", cmd_lock },
 	{ "build", cmd_build },
 	{ "boot", cmd_boot },
 	{ "convert", cmd_convert },

@@ -13,7 +13,7 @@ struct pkg *pkgset_add(struct pkgset *set)
 	return &set->pkgs[set->nr++];
 }
 
-static int pkg_cmp(const void *a, const void *b)
+int pkg_order(const void *a, const void *b)
 {
 	const struct pkg *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
@@ -23,7 +23,27 @@ static int pkg_cmp(const void *a, const void *b)
 void pkgset_sort(struct pkgset *set)
 {
 	if (set->nr)
-		qsort(set->pkgs, set->nr, sizeof(set->pkgs[0]), pkg_cmp);
+		qsort(set->pkgs, set->nr, sizeof(set->pkgs[0]), pkg_order);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct pkg *pkgset_add_copy(struct pkgset *set, const struct pkg *p)
+{
+	struct pkg *c = pkgset_add(set);
+
+	*c = *p;
+	c->name = dup_or_null(p->name);
+	c->version = dup_or_null(p->version);
+	c->arch = dup_or_null(p->arch);
+	c->filename = dup_or_null(p->filename);
+	c->sha256 = dup_or_null(p->sha256);
+	c->priority = dup_or_null(p->priority);
+	c->path = dup_or_null(p->path);
+	return c;
 }
 
 const struct pkg *pkgset_find(const struct pkgset *set, const char *name)

@@ -25,7 +25,12 @@ struct pkgset {
 
 /* Appends a zeroed package and returns it; strings are owned by the set. */
 struct pkg *pkgset_add(struct pkgset *set);
+/* Appends a deep copy of p (which must not point into set). */
+struct pkg *pkgset_add_copy(struct pkgset *set, const struct pkg *p);
 void pkgset_sort(struct pkgset *set); /* by name, then arch */
+/* pkgset_sort's order (byte-wise, whatever the locale), for qsort and
+ * bsearch over struct pkg arrays. */
+int pkg_order(const void *a, const void *b);
 const struct pkg *pkgset_find(const struct pkgset *set, const char *name);
 void pkgset_free(struct pkgset *set);
 

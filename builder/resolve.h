@@ -28,7 +28,21 @@ int resolve_recipe(const struct recipe *r, struct fetcher *f, int download,
 		   struct resolved *out, struct jeos_error *err);
 void resolved_free(struct resolved *res);
 
-/* "12 packages, 3.4 MiB download, 15.0 MiB installed" */
+/* resolve_recipe's steps, for lock.c's resolve_locked, which takes a
+ * locked set instead of solving. resolve_load_repos sets out afresh (the
+ * InRelease hashes; free with resolved_free, even on failure) and appends
+ * every repository's verified indexes to *idx (free with
+ * repo_index_free). resolve_fetch brings out->set into the cache (pkg->path)
+ * and counts what it transferred. */
+struct repo_index;
+int resolve_load_repos(const struct recipe *r, struct fetcher *f, struct resolved *out,
+		       struct repo_index **idx, size_t *nr_idx, struct jeos_error *err);
+int resolve_fetch(const struct recipe *r, struct fetcher *f, struct resolved *out,
+		  struct jeos_error *err);
+
+/* A "name version arch" line per package, then the summary line. */
 void resolved_print(const struct resolved *res, FILE *out);
+/* "12 packages, 3.4 MiB download, 15.0 MiB installed" */
+void resolved_print_summary(const struct resolved *res, FILE *out);
 
 #endif

@@ -21,6 +21,27 @@ expect_fail() {
 	grep -Eq -- "$re" "$T/err" || { cat "$T/err" >&2; fail "stderr does not match /$re/: $*"; }
 }
 
+# local_recipe DIR REPO PACKAGE...: DIR/config.xml, a recipe named "local"
+# that installs PACKAGEs from the signed repository make-repo.sh built in REPO
+local_recipe() {
+	local dir=$1 repo=$2 p; shift 2
+	mkdir -p "$dir"
+	{
+	cat <<XML
+<?xml version="1.0"?>
+<image schemaversion="7.5" name="local">
+<description type="system"><author>t</author><contact>t</contact><specification>t</specification></description>
+<preferences><type image="oem" format="raw"/></preferences>
+<repository type="apt-deb" alias="local" distribution="stable">
+  <source path="file://$repo"><signing key="file://$repo/key/keyring.gpg"/></source>
+</repository>
+<packages type="image">
+XML
+	for p in "$@"; do echo "  <package name=\"$p\"/>"; done
+	echo '</packages></image>'
+	} > "$dir/config.xml"
+}
+
 # Builds share a package cache and the configured-root cache across test
 # scripts and runs (as a user's ~/.cache/jeos would), so only the first
 # build of a package set pays for dpkg in the guest.

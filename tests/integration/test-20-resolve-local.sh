@@ -11,24 +11,7 @@ bash "$JEOS_SRC/tests/integration/make-repo.sh" "$repo" \
 	'apt 2.6; Priority: important' \
 	'enemy 1.0; Conflicts: foo' >/dev/null
 
-recipe() { # recipe DIR PACKAGES... : a recipe over the local repository
-	local dir=$1; shift
-	mkdir -p "$dir"
-	{
-	cat <<XML
-<?xml version="1.0"?>
-<image schemaversion="7.5" name="local">
-<description type="system"><author>t</author><contact>t</contact><specification>t</specification></description>
-<preferences><type image="oem" format="raw"/></preferences>
-<repository type="apt-deb" alias="local" distribution="stable">
-  <source path="file://$repo"><signing key="file://$repo/key/keyring.gpg"/></source>
-</repository>
-<packages type="image">
-XML
-	for p in "$@"; do echo "  <package name=\"$p\"/>"; done
-	echo '</packages></image>'
-	} > "$dir/config.xml"
-}
+recipe() { local_recipe "$1" "$repo" "${@:2}"; } # recipe DIR PACKAGES...
 
 recipe "$T/ok" foo
 "$JEOS" resolve --cache "$cache" "$T/ok" > "$T/out"

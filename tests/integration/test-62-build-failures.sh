@@ -4,6 +4,7 @@
 
 variant() { # variant NAME: a copy of recipes/demo to break
 	cp -a "$JEOS_SRC/recipes/demo" "$T/$1"
+	rm -f "$T/$1"/*.lock # a lock would pin the very set the variant breaks
 	echo "$T/$1"
 }
 
