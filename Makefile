@@ -9,12 +9,15 @@
 
 # Every Debian package the project needs. linux-image-amd64 is named on
 # purpose: supermin (libguestfs's appliance builder) only recommends it.
+# flex, bison, bc, libelf-dev and libssl-dev are what the kernel's Kconfig
+# (jeos kconfig) and its build need; its source tarball is .tar.xz.
 DEBS = build-essential pkg-config \
 	libguestfs-dev libguestfs-tools linux-image-amd64 qemu-utils qemu-system-x86 \
 	libxml2-dev libxml2-utils libarchive-dev libzstd-dev liblzma-dev zlib1g-dev \
 	libsolv-dev libsolvext-dev libcurl4-openssl-dev libssl-dev libcrypt-dev \
 	libcmocka-dev gpgv gnupg debian-archive-keyring dpkg-dev xz-utils zstd \
-	mmdebstrap extlinux ovmf virt-v2v libvirt-clients nbdkit
+	mmdebstrap extlinux ovmf virt-v2v libvirt-clients nbdkit \
+	flex bison bc libelf-dev
 
 PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs
 # Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.

@@ -24,6 +24,10 @@
 #define AUTO_SIZE_PERCENT 130
 #define AUTO_SIZE_EXTRA (256ull << 20)
 
+/* What a <size> must leave beyond the packages: filesystem metadata and
+ * journal, the initramfs, dpkg's database. */
+#define SIZE_MARGIN(bytes) ((bytes) / 8 + (8ull << 20))
+
 #define STAGES 5
 
 static void stage(int n, const char *name, double start)
@@ -190,6 +194,34 @@ static const char configure_script[] =
 	"fi\n"
 	"rm -f /usr/sbin/policy-rc.d\n";
 
+/* A custom bootstrap set without dpkg (jeos:variant="custom", e.g. just
+ * busybox-static): nobody runs maintainer scripts, so the set must need
+ * none; conffiles take their final names and busybox provides its applets. */
+static const char configure_without_dpkg_script[] =
+	"export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+	"if [ -x /usr/bin/busybox ]; then /usr/bin/busybox --install -s; fi\n"
+	"for f in $(find / -xdev -name '*.dpkg-new'); do mv \"$f\" \"${f%.dpkg-new}\"; done\n";
+
+static int configure_packages(struct guest *gu, const struct recipe *r, const struct pkgset *set,
+			      struct jeos_error *err)
+{
+	guestfs_h *g = guest_handle(gu);
+
+	if (pkgset_find(set, "dpkg"))
+		return prepare_configure(gu, r, err) < 0 ||
+		       guest_run_script(gu, "configuring packages", configure_script, err) < 0 ? -1 : 0;
+	/* every script jeos runs in the image needs /bin/sh */
+	if (guestfs_is_file_opts(g, "/usr/bin/sh", GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1) <= 0) {
+		if (guestfs_is_file(g, "/usr/bin/busybox") <= 0)
+			return jeos_fail(err, JEOS_EXIT_USAGE, "%s: error: an image without dpkg needs "
+					 "a shell: add busybox-static (or dash) to its packages", r->path);
+		if (guestfs_ln_s(g, "busybox", "/usr/bin/sh") < 0)
+			return guest_fail(gu, err, "linking /bin/sh to busybox");
+	}
+	return guest_run_script(gu, "preparing the packages (no dpkg)",
+				configure_without_dpkg_script, err);
+}
+
 /* ---- system setup ---- */
 
 static char *hash_password(const char *plain, struct jeos_error *err)
@@ -274,6 +306,22 @@ static int add_users(struct strbuf *sh, const struct recipe *r, struct jeos_erro
 	return 0;
 }
 
+/* No systemd but busybox (recipes/tiny): busybox's init runs rcS, which
+ * mounts the kernel filesystems and says the appliance is up, then a shell
+ * on the console. */
+static const char busybox_init[] =
+	"if [ ! -e /lib/systemd/systemd ] && [ -x /usr/bin/busybox ]; then\n"
+	"  mkdir -p /etc/init.d /proc /sys /dev /tmp /root\n"
+	"  printf '::sysinit:/etc/init.d/rcS\\nconsole::respawn:-/bin/sh\\n"
+	"::ctrlaltdel:/sbin/reboot\\n::shutdown:/bin/umount -a -r\\n' > /etc/inittab\n"
+	"  printf '#!/bin/sh\\nmount -t proc proc /proc\\nmount -t sysfs sysfs /sys\\n"
+	"mount -o remount,rw /\\nhostname -F /etc/hostname\\necho \"jeos: $(hostname) is up\"\\n'"
+	" > /etc/init.d/rcS\n"
+	"  chmod 755 /etc/init.d/rcS\n"
+	"  [ -e /etc/passwd ] || echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd\n"
+	"  [ -e /etc/group ] || echo 'root:x:0:' > /etc/group\n"
+	"fi\n";
+
 static int setup_script(struct strbuf *sh, const struct recipe *r, const struct image *img,
 			struct jeos_error *err)
 {
@@ -294,12 +342,19 @@ static int setup_script(struct strbuf *sh, const struct recipe *r, const struct 
 	strbuf_addstr(sh, tz);
 	strbuf_addstr(sh, " /etc/localtime; echo ");
 	add_quoted(sh, tz);
-	strbuf_addstr(sh, " > /etc/timezone; else echo 'timezone ");
-	strbuf_addstr(sh, tz);
-	strbuf_addstr(sh, " is not in tzdata' >&2; exit 1; fi\n");
-	strbuf_addf(sh, "echo 'LANG=%s' > /etc/default/locale\n",
-		    r->locale ? r->locale : "C.UTF-8");
-	strbuf_addf(sh, "echo 'KEYMAP=%s' > /etc/vconsole.conf\n", r->keytable ? r->keytable : "us");
+	strbuf_addstr(sh, " > /etc/timezone\n");
+	/* the kernel keeps UTC: only an image without tzdata may do without */
+	if (strcmp(tz, "UTC")) {
+		strbuf_addstr(sh, "else echo 'timezone ");
+		strbuf_addstr(sh, tz);
+		strbuf_addstr(sh, " is not in tzdata' >&2; exit 1\n");
+	}
+	strbuf_addstr(sh, "fi\n");
+	strbuf_addf(sh, "if [ -d /lib/systemd ]; then\n"
+		    "  echo 'LANG=%s' > /etc/default/locale\n"
+		    "  echo 'KEYMAP=%s' > /etc/vconsole.conf\n"
+		    "fi\n", r->locale ? r->locale : "C.UTF-8", r->keytable ? r->keytable : "us");
+	strbuf_addstr(sh, busybox_init);
 	/* DHCP on the first NIC, with systemd-networkd (part of systemd) */
 	strbuf_addstr(sh,
 		"if [ -e /lib/systemd/system/systemd-networkd.service ]; then\n"
@@ -326,7 +381,7 @@ static int setup_script(struct strbuf *sh, const struct recipe *r, const struct 
 /* As virt-sysprep does: nothing that identifies this build or this host. */
 static const char hygiene_script[] =
 	"rm -f /etc/ssh/ssh_host_*\n"
-	": > /etc/machine-id\n"
+	"if [ -e /etc/machine-id ]; then : > /etc/machine-id; fi\n"
 	"rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed\n"
 	"rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb\n"
 	"rm -f /var/log/dpkg.log /var/log/alternatives.log /var/log/apt/*.log\n"
@@ -532,12 +587,12 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 		return -1;
 	log_info("%zu packages, %zu files (%zu docs left out), %s", st.packages, st.entries,
 		 st.excluded, human_size(st.bytes, sz));
-	if (st.bytes + (64ull << 20) > img->disk_bytes)
+	if (st.bytes + SIZE_MARGIN(st.bytes) > img->disk_bytes)
 		return jeos_fail(err, JEOS_EXIT_USAGE,
 				 "%s:%u: error: <size> is %s but the packages alone need %s; "
 				 "raise it or leave <size> out to fit the content",
 				 r->path, r->type.line, human_size(img->disk_bytes, sz),
-				 human_size(st.bytes + (64ull << 20), sz2));
+				 human_size(st.bytes + SIZE_MARGIN(st.bytes), sz2));
 	if (create_sparse(disk, img->disk_bytes, err) < 0 ||
 	    guest_open(gu, drives, 2, NULL, err) < 0)
 		return -1;
@@ -554,10 +609,7 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 	progress_done();
 	log_info("configuring %zu packages in the guest", set->nr);
 	guest_set_deadline(*gu, DEADLINE_CONFIGURE);
-	if (prepare_configure(*gu, r, err) < 0 ||
-	    guest_run_script(*gu, "configuring packages", configure_script, err) < 0)
-		return -1;
-	return 0;
+	return configure_packages(*gu, r, set, err);
 }
 
 /* Saves the configured disk for later builds: unmounted, so the copy is
@@ -592,6 +644,17 @@ static int open_configured(const struct recipe *r, const char *cached, const cha
 	    !(img->esp_uuid = guestfs_vfs_uuid(guest_handle(*gu), "/dev/sda1")))
 		return guest_fail(*gu, err, "reading the EFI partition's UUID");
 	return 0;
+}
+
+/* Without dpkg, the image holds exactly what was unpacked. */
+static char *installed_from_set(const struct pkgset *set)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < set->nr; i++)
+		strbuf_addf(&sb, "%s %s %s\n", set->pkgs[i].name, set->pkgs[i].version,
+			    set->pkgs[i].arch);
+	return strbuf_detach(&sb);
 }
 
 int assemble_image(const struct recipe *r, const struct pkgset *set,
@@ -642,7 +705,8 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 		goto out;
 	stage(4, "boot: kernel and bootloader", start);
 	guest_set_deadline(gu, DEADLINE_SHORT);
-	if (boot_install(gu, r, img, err) < 0)
+	if ((o->kernel && kernel_install_built(gu, o->kernel, err) < 0) ||
+	    boot_install(gu, r, img, err) < 0)
 		goto out;
 	if (r->kernel.trim_modules) {
 		struct kernel_trim kt;
@@ -656,7 +720,9 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 	if ((r->images_sh && run_user_script(gu, r->images_sh, "images.sh", err) < 0) ||
 	    guest_run_script(gu, "cleaning the image", hygiene_script, err) < 0)
 		goto out;
-	img->installed = guestfs_sh(g, "dpkg-query -W -f '${Package} ${Version} ${Architecture}\\n'");
+	img->installed = pkgset_find(set, "dpkg") ?
+		guestfs_sh(g, "dpkg-query -W -f '${Package} ${Version} ${Architecture}\\n'") :
+		installed_from_set(set);
 	if (!img->installed) {
 		guest_fail(gu, err, "listing the installed packages");
 		goto out;

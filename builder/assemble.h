@@ -21,6 +21,7 @@
 #define JEOS_ASSEMBLE_H
 
 #include <stdint.h>
+#include "kernel.h"
 #include "pkgset.h"
 #include "recipe.h"
 #include "util.h"
@@ -40,6 +41,7 @@ struct assemble_options {
 	const char *work_dir;      /* scratch space for the rootfs tar */
 	const char *cache_dir;     /* keeps configured roots; NULL: none */
 	int64_t mtime;             /* stamps files jeos writes */
+	const struct built_kernel *kernel; /* <jeos:kernel build="true">, else NULL */
 };
 
 /* Builds raw_path (written under a temporary name, renamed when complete)

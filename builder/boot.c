@@ -27,9 +27,30 @@ static int find_kernel(struct guest *gu, struct image *img, struct jeos_error *e
 	return 0;
 }
 
-static void kernel_cmdline(struct strbuf *sb, const struct recipe *r, const struct image *img)
+/* Without an initramfs (a built kernel) nobody resolves root=UUID=: the
+ * kernel itself understands only root=PARTUUID=, which for an MBR disk is
+ * its disk signature and the partition number. */
+static char *mbr_partuuid(struct guest *gu, struct jeos_error *err)
 {
-	strbuf_addf(sb, "root=UUID=%s ro", img->root_uuid);
+	size_t n = 0;
+	CLEANUP_FREE char *sig = guestfs_pread_device(guest_handle(gu), "/dev/sda", 4, 440, &n);
+
+	if (!sig || n != 4) {
+		guest_fail(gu, err, "reading the disk signature");
+		return NULL;
+	}
+	return xasprintf("%02x%02x%02x%02x-01", (unsigned char)sig[3], (unsigned char)sig[2],
+			 (unsigned char)sig[1], (unsigned char)sig[0]);
+}
+
+static void kernel_cmdline(struct strbuf *sb, const struct recipe *r, const struct image *img,
+			   const char *partuuid)
+{
+	if (partuuid)
+		strbuf_addf(sb, "root=PARTUUID=%s rootfstype=%s rootwait ro", partuuid,
+			    fs_type_name(r->type.filesystem));
+	else
+		strbuf_addf(sb, "root=UUID=%s ro", img->root_uuid);
 	if (r->type.kernelcmdline && *r->type.kernelcmdline)
 		strbuf_addf(sb, " %s", r->type.kernelcmdline);
 }
@@ -47,6 +68,7 @@ static int install_extlinux(struct guest *gu, const struct recipe *r, struct ima
 	struct strbuf conf = STRBUF_INIT;
 	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
 	struct strbuf mbr = STRBUF_INIT;
+	CLEANUP_FREE char *partuuid = NULL;
 	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
 	int rc = -1;
 
@@ -68,8 +90,10 @@ static int install_extlinux(struct guest *gu, const struct recipe *r, struct ima
 	strbuf_addf(&conf, "LABEL jeos\n  LINUX /boot/vmlinuz-%s\n", img->kernel_version);
 	if (guestfs_is_file(g, initrd) > 0)
 		strbuf_addf(&conf, "  INITRD %s\n", initrd);
+	else if (!(partuuid = mbr_partuuid(gu, err)))
+		goto out;
 	strbuf_addstr(&conf, "  APPEND ");
-	kernel_cmdline(&conf, r, img);
+	kernel_cmdline(&conf, r, img, partuuid);
 	strbuf_addch(&conf, '\n');
 	if (guestfs_mkdir_p(g, "/boot/extlinux") < 0 ||
 	    guestfs_write(g, "/boot/extlinux/extlinux.conf", conf.buf, conf.len) < 0 ||
@@ -95,7 +119,10 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
 	int rc;
 
-	(void)img; /* grub-mkconfig finds the kernel and the root UUID itself */
+	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
+	/* grub-mkconfig finds the kernel and the root itself; without an
+	 * initramfs it must name the root by PARTUUID (see mbr_partuuid) */
+	int partuuid = guestfs_is_file(guest_handle(gu), initrd) <= 0;
 	strbuf_addf(&sh,
 		"export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
 		"cat > /etc/default/grub <<'EOF'\n"
@@ -106,8 +133,9 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 		"GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n"
 		"GRUB_CMDLINE_LINUX=\"%s\"\n"
 		"GRUB_DISABLE_OS_PROBER=true\n"
-		"GRUB_DISABLE_RECOVERY=true\n",
-		timeout, r->type.kernelcmdline ? r->type.kernelcmdline : "");
+		"GRUB_DISABLE_RECOVERY=true\n%s",
+		timeout, r->type.kernelcmdline ? r->type.kernelcmdline : "",
+		partuuid ? "GRUB_DISABLE_LINUX_UUID=true\nGRUB_DISABLE_LINUX_PARTUUID=false\n" : "");
 	if (wants_serial(r))
 		strbuf_addstr(&sh, "GRUB_TERMINAL=\"serial console\"\n"
 			      "GRUB_SERIAL_COMMAND=\"serial --speed=115200\"\n");
@@ -116,7 +144,8 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 		"%s\n"
 		"grub-mkconfig -o /boot/grub/grub.cfg\n"
 		/* the VM names its disk differently: insist on the UUID */
-		"grep -q 'root=UUID=' /boot/grub/grub.cfg\n",
+		"grep -q 'root=%sUUID=' /boot/grub/grub.cfg\n",
+		partuuid ? "PART" : "",
 		/* EFI: at the removable-media path, so no NVRAM entry is needed */
 		r->type.firmware == FW_EFI
 		? "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"

@@ -13,6 +13,7 @@
 #include "assemble.h"
 #include "fetch.h"
 #include "hash.h"
+#include "kernel.h"
 #include "lock.h"
 #include "resolve.h"
 #include "ship.h"
@@ -56,6 +57,7 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	struct image img = { 0 };
 	struct outputs outs = { 0 };
 	struct ship_spec ship = { 0 };
+	struct built_kernel kernel = { 0 };
 	struct strbuf text = STRBUF_INIT;
 	CLEANUP_FREE char *base = xasprintf("%s.%s-%s", r->name, JEOS_ARCH, r->version);
 	CLEANUP_FREE char *raw = xasprintf("%s.raw", base);
@@ -83,11 +85,18 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	log_info("%zu packages (%zu fetched, %zu from the cache)", res.set.nr, res.downloaded,
 		 res.cached);
 
+	if (r->kernel.build) {
+		if (kernel_build(r, fetcher_cache_dir(f), o->kernel_source, &kernel, err) < 0)
+			goto out;
+		log_info("kernel %s %s", kernel.release, kernel.build_seconds > 0 ?
+			 "compiled" : "from the cache");
+	}
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	struct assemble_options ao = {
 		.overlays_dir = o->overlays_dir, .work_dir = scratch,
 		.cache_dir = fetcher_cache_dir(f),
 		.mtime = sde ? strtoll(sde, NULL, 10) : (int64_t)time(NULL),
+		.kernel = r->kernel.build ? &kernel : NULL,
 	};
 	if (assemble_image(r, &res.set, &ao, raw_path, &img, err) < 0)
 		goto out;
@@ -151,6 +160,7 @@ out:
 	scratch_remove();
 	outputs_free(&outs);
 	ship_spec_release(&ship);
+	built_kernel_free(&kernel);
 	strbuf_release(&text);
 	image_free(&img);
 	resolved_free(&res);

@@ -21,6 +21,7 @@ struct build_options {
 	const char *overlays_dir;  /* the project's overlays/ */
 	unsigned formats;          /* enum format bits; 0: the recipe's */
 	const char *lock_path;     /* NULL: lock_default_path(r) */
+	const char *kernel_source; /* an unpacked kernel tree; NULL: the recipe's source package */
 };
 
 int build_appliance(const struct recipe *r, const struct build_options *opts,

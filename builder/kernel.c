@@ -1,8 +1,12 @@
 /* kernel.c - see kernel.h. */
 #include "kernel.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "kconfig.h"
 
 /* Recipe names for controllers and NICs -> the modules that drive them. */
 static const struct {
@@ -266,4 +270,149 @@ out:
 	strbuf_release(&keep_list);
 	strbuf_release(&sh);
 	return rc;
+}
+
+/* ---- a kernel built from kernel-configs/ ---- */
+
+/* Bump when what a cached kernel directory holds changes. */
+#define BUILT_KERNEL_FORMAT "jeos-kernel-1"
+
+static int make_in(const struct kconfig_result *kr, const char *log, struct jeos_error *err,
+		   const char *const targets[])
+{
+	CLEANUP_FREE char *odir = xasprintf("O=%s", kr->build_dir);
+	CLEANUP_FREE char *jobs = xasprintf("-j%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	char *argv[16] = { "make", "-C", kr->source_dir, odir, "ARCH=x86", jobs };
+	size_t n = 6;
+
+	for (size_t i = 0; targets[i] && n < 15; i++)
+		argv[n++] = (char *)targets[i];
+	argv[n] = NULL;
+	return run_program_logged(argv, log, err);
+}
+
+static int copy_to(const char *from, const char *dir, const char *name, struct jeos_error *err)
+{
+	CLEANUP_FREE char *to = xasprintf("%s/%s", dir, name);
+	char *const argv[] = { "cp", (char *)from, to, NULL };
+
+	return run_program(argv, err);
+}
+
+/* Compiles the configured tree and fills DIR (a temporary name). */
+static int compile_into(const struct kconfig_result *kr, const char *dir, int with_modules,
+			struct jeos_error *err)
+{
+	CLEANUP_FREE char *log = xasprintf("%s/jeos-build.log", kr->build_dir);
+	CLEANUP_FREE char *bz = xasprintf("%s/arch/x86/boot/bzImage", kr->build_dir);
+	CLEANUP_FREE char *map = xasprintf("%s/System.map", kr->build_dir);
+	CLEANUP_FREE char *release = xasprintf("%s/release", dir);
+	CLEANUP_FREE char *staging = xasprintf("INSTALL_MOD_PATH=%s/staging/usr", dir);
+	const char *const build[] = { "bzImage", with_modules ? "modules" : NULL, NULL };
+	const char *const install[] = { "INSTALL_MOD_STRIP=1", staging, "modules_install", NULL };
+	const char *const kernelrelease[] = { "-s", "kernelrelease", NULL };
+
+	unlink(log);
+	if (mkdir_p(dir, 0755, err) < 0 || make_in(kr, log, err, build) < 0 ||
+	    copy_to(bz, dir, "vmlinuz", err) < 0 || copy_to(kr->config_path, dir, "config", err) < 0 ||
+	    copy_to(map, dir, "System.map", err) < 0 || make_in(kr, release, err, kernelrelease) < 0)
+		return -1;
+	if (with_modules) {
+		CLEANUP_FREE char *tar = xasprintf("%s/modules.tar", dir);
+		CLEANUP_FREE char *root = xasprintf("%s/staging", dir);
+		char *const tar_argv[] = { "tar", "-C", root, "-cf", tar, "usr", NULL };
+		char *const rm_argv[] = { "rm", "-rf", root, NULL };
+		if (make_in(kr, log, err, install) < 0 || run_program(tar_argv, err) < 0 ||
+		    run_program(rm_argv, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int kernel_build(const struct recipe *r, const char *cache_dir, const char *kernel_source,
+		 struct built_kernel *k, struct jeos_error *err)
+{
+	struct kconfig_options ko = { .cache_dir = cache_dir, .kernel_source = kernel_source };
+	struct kconfig_result kr = { 0 };
+	struct sha256 h;
+	char key[SHA256_HEX_LEN + 1];
+	CLEANUP_FREE char *vmlinuz = NULL, *release_path = NULL, *tmp = NULL, *parent = NULL;
+	struct strbuf release = STRBUF_INIT;
+	double start = now_seconds();
+	int rc = -1;
+
+	memset(k, 0, sizeof(*k));
+	if (kconfig_for_recipe(r, &ko, &kr, err) < 0)
+		goto out;
+	sha256_init(&h);
+	sha256_update(&h, BUILT_KERNEL_FORMAT, strlen(BUILT_KERNEL_FORMAT));
+	sha256_update(&h, kr.source_id, strlen(kr.source_id));
+	sha256_update(&h, kr.config_sha256, strlen(kr.config_sha256));
+	sha256_final(&h, key);
+	parent = xasprintf("%s/kernels", cache_dir);
+	k->dir = xasprintf("%s/%s", parent, key);
+	memcpy(k->config_sha256, kr.config_sha256, sizeof(k->config_sha256));
+	k->has_modules = kr.nr_m > 0;
+	vmlinuz = xasprintf("%s/vmlinuz", k->dir);
+	if (access(vmlinuz, R_OK) < 0) {
+		log_info("compiling the kernel (%zu built in, %zu modules) on %ld CPUs: minutes; "
+			 "log in %s/jeos-build.log", kr.nr_y, kr.nr_m, sysconf(_SC_NPROCESSORS_ONLN),
+			 kr.build_dir);
+		tmp = tmpname_for(k->dir);
+		if (mkdir_p(parent, 0755, err) < 0 || compile_into(&kr, tmp, k->has_modules, err) < 0 ||
+		    (rename(tmp, k->dir) < 0 &&
+		     jeos_fail(err, JEOS_EXIT_FAILED, "cannot rename %s: %s", tmp, strerror(errno)))) {
+			char *const rm_argv[] = { "rm", "-rf", tmp, NULL };
+			run_program(rm_argv, NULL);
+			goto out;
+		}
+		k->build_seconds = now_seconds() - start;
+	}
+	release_path = xasprintf("%s/release", k->dir);
+	if (strbuf_read_file(&release, release_path) < 0 || !release.len) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s", release_path);
+		goto out;
+	}
+	k->release = xstrndup(release.buf, strcspn(release.buf, "\n"));
+	rc = 0;
+out:
+	strbuf_release(&release);
+	kconfig_result_free(&kr);
+	if (rc < 0)
+		built_kernel_free(k);
+	return rc;
+}
+
+void built_kernel_free(struct built_kernel *k)
+{
+	free(k->dir);
+	free(k->release);
+	memset(k, 0, sizeof(*k));
+}
+
+int kernel_install_built(struct guest *gu, const struct built_kernel *k, struct jeos_error *err)
+{
+	static const struct {
+		const char *file, *target;
+	} files[] = {
+		{ "vmlinuz", "/boot/vmlinuz-%s" },
+		{ "config", "/boot/config-%s" },
+		{ "System.map", "/boot/System.map-%s" },
+	};
+	guestfs_h *g = guest_handle(gu);
+
+	if (guestfs_mkdir_p(g, "/boot") < 0)
+		return guest_fail(gu, err, "making /boot");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		CLEANUP_FREE char *from = xasprintf("%s/%s", k->dir, files[i].file);
+		CLEANUP_FREE char *to = xasprintf(files[i].target, k->release);
+		if (guestfs_upload(g, from, to) < 0)
+			return guest_fail(gu, err, "copying %s into the image", to);
+	}
+	if (k->has_modules) {
+		CLEANUP_FREE char *tar = xasprintf("%s/modules.tar", k->dir);
+		if (guestfs_tar_in(g, tar, "/") < 0)
+			return guest_fail(gu, err, "copying the kernel's modules into the image");
+	}
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "guest.h"
+#include "hash.h"
 #include "recipe.h"
 #include "util.h"
 
@@ -40,5 +41,27 @@ struct kernel_trim {
 /* Trims /lib/modules/version in the mounted image. */
 int kernel_trim_modules(struct guest *gu, const struct recipe *r, const char *version,
 			struct kernel_trim *res, struct jeos_error *err);
+
+/* A kernel compiled on the host from the recipe's trimmed configuration
+ * (<jeos:kernel build="true">, see kconfig.h), kept in the cache under the
+ * hash of its source and .config, so it is compiled once. */
+struct built_kernel {
+	char *dir;            /* <cache>/kernels/<hash>: vmlinuz, config, System.map, [modules.tar] */
+	char *release;        /* `make kernelrelease`, e.g. 6.1.192-jeos */
+	char config_sha256[SHA256_HEX_LEN + 1];
+	int has_modules;
+	double build_seconds; /* 0 when it came from the cache */
+};
+
+/* Configures (kconfig_for_recipe) and, unless cached, compiles:
+ * `make bzImage [modules]` with every CPU, output in the build's log. */
+int kernel_build(const struct recipe *r, const char *cache_dir, const char *kernel_source,
+		 struct built_kernel *k, struct jeos_error *err);
+void built_kernel_free(struct built_kernel *k);
+
+/* Copies the built kernel into the mounted image: /boot/vmlinuz-REL,
+ * /boot/config-REL (the trimmed config), /boot/System.map-REL and, if it
+ * has modules, /lib/modules/REL. */
+int kernel_install_built(struct guest *gu, const struct built_kernel *k, struct jeos_error *err);
 
 #endif

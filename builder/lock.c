@@ -48,6 +48,8 @@ static void request_hash(const struct recipe *r, char hex[SHA256_HEX_LEN + 1])
 	struct strbuf sb = STRBUF_INIT;
 
 	strbuf_addf(&sb, "arch %s\nrecommends %d\n", JEOS_ARCH, r->recommends);
+	if (!r->minbase)
+		strbuf_addstr(&sb, "variant custom\n");
 	for (size_t i = 0; i < r->nr_repos; i++) {
 		const struct recipe_repo *rp = &r->repos[i];
 		strbuf_addf(&sb, "repo %s %s %s %d", rp->alias, rp->distribution,

@@ -11,6 +11,7 @@
 
 #include "build.h"
 #include "fetch.h"
+#include "kconfig.h"
 #include "lock.h"
 #include "mirror.h"
 #include "recipe.h"
@@ -30,6 +31,7 @@ struct common_opts {
 	const char *recipe_path;
 	const char *cache_dir;
 	const char *out_dir;
+	const char *kernel_source;
 	const char *formats;   /* build --format */
 	const char *lock_path; /* --lock */
 	int download;
@@ -46,6 +48,7 @@ static const char usage_main[] =
 	"  resolve RECIPE    print the exact package set; --download fetches it\n"
 	"  lock RECIPE       pin the package set in NAME.lock; --update re-resolves\n"
 	"  build RECIPE -o OUTDIR   build the appliance\n"
+	"  kconfig RECIPE    the trimmed kernel .config for the recipe's machine\n"
 	"  boot IMAGE        boot an image in qemu and wait for its login prompt\n"
 	"  convert IN -o OUT convert a disk to raw, raw.zst, qcow2, vmdk, ovf or ova\n"
 	"  inspect FILE      show an OVA/OVF's hardware and check its manifest\n"
@@ -113,7 +116,8 @@ static const char usage_build[] =
 	"\n"
 	"  -o, --output DIR      where the outputs go (required)\n"
 	"  -f, --format LIST     formats instead of the recipe's, comma-separated:\n"
-	"                        raw, raw.zst, qcow2, vmdk, ovf, ova\n"
+	"                        raw, raw.zst, qcow2, vmdk, ovf, ova\n"	"  -k, --kernel-source DIR  with <jeos:kernel build=\"true\">: an unpacked\n"
+	"                        kernel tree instead of the recipe's source package\n"
 	"  -l, --lock FILE       the lock file [RECIPE-DIR/NAME.lock]\n"
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
@@ -121,6 +125,27 @@ static const char usage_build[] =
 	"  -q, --quiet           no progress output\n"
 	"environment: LIBGUESTFS_BACKEND_SETTINGS (e.g. force_tcg), JEOS_OVERLAYS\n"
 	"(the overlays directory), SOURCE_DATE_EPOCH.\n";
+
+static const char usage_kconfig[] =
+	"usage: jeos kconfig RECIPE [--profile P]... [--mirror NAME=URI]... [-o FILE]\n"
+	"                    [--kernel-source DIR] [--cache DIR] [--quiet]\n"
+	"\n"
+	"Merge the kernel-configs/ fragments for the recipe (base, the hardware its\n"
+	"<machine> declares, its filesystem, efi, <jeos:kernel config>) onto tinyconfig,\n"
+	"resolve them with the kernel's Kconfig (olddefconfig in CACHE/kernel-build/)\n"
+	"and check that every value asked for is kept; print what each fragment added\n"
+	"and the =y/=m counts. Exit 1 naming each dropped symbol and its unmet\n"
+	"dependencies.\n"
+	"\n"
+	"  -o, --output FILE     also copy the .config to FILE\n"
+	"  -k, --kernel-source DIR  an unpacked kernel tree; default: the recipe's\n"
+	"                        <jeos:kernel source> package [linux-source-6.1],\n"
+	"                        fetched and unpacked into the cache once\n"
+	"  -p, --profile P       select profile P (repeatable)\n"
+	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
+	"  -c, --cache DIR       the cache [$XDG_CACHE_HOME/jeos]\n"
+	"  -q, --quiet           no progress output\n"
+	"environment: JEOS_KERNEL_CONFIGS (the fragments directory).\n";
 
 static const char usage_boot[] =
 	"usage: jeos boot IMAGE [--expect REGEX] [--timeout S] [--log FILE]\n"
@@ -173,6 +198,7 @@ static const struct option common_long[] = {
 	{ "download", no_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "kernel-source", required_argument, NULL, 'k' },
 	{ "lock", required_argument, NULL, 'l' },
 	{ "update", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
@@ -194,7 +220,7 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uh", common_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uk:h", common_long, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->profiles = xrealloc(o->profiles, (o->nr_profiles + 2) * sizeof(*o->profiles));
@@ -232,6 +258,9 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 			if (usage != usage_lock)
 				return usage_error(usage, "%s", "--update is an option of jeos lock");
 			o->update = 1;
+			break;
+		case 'k':
+			o->kernel_source = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -348,34 +377,12 @@ out:
 	return rc;
 }
 
-/* overlays/ beside the binary's source tree, unless JEOS_OVERLAYS says. */
-static char *overlays_dir(const char *argv0)
-{
-	const char *env = getenv("JEOS_OVERLAYS");
-	char exe[4096];
-	ssize_t n;
-
-	if (env)
-		return xstrdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			return xasprintf("%s/../overlays", exe);
-		}
-	}
-	(void)argv0;
-	return xstrdup("overlays");
-}
-
 static int cmd_build(int argc, char **argv)
 {
 	struct common_opts o = { 0 };
 	struct jeos_error err;
 	struct recipe *r = NULL;
-	CLEANUP_FREE char *overlays = overlays_dir(argv[0]);
+	CLEANUP_FREE char *overlays = jeos_data_dir("JEOS_OVERLAYS", "overlays");
 	int rc = parse_common(argc, argv, usage_build, &o);
 
 	if (rc >= 0)
@@ -386,7 +393,7 @@ static int cmd_build(int argc, char **argv)
 	}
 	struct build_options bo = {
 		.out_dir = o.out_dir, .cache_dir = o.cache_dir, .overlays_dir = overlays,
-		.lock_path = o.lock_path,
+		.lock_path = o.lock_path, .kernel_source = o.kernel_source,
 	};
 	if (o.formats && formats_parse(o.formats, &bo.formats, &err) < 0) {
 		rc = usage_error(usage_build, "%s", err.msg);
@@ -400,6 +407,34 @@ static int cmd_build(int argc, char **argv)
 	}
 	rc = JEOS_EXIT_OK;
 out:
+	recipe_free(r);
+	free_common(&o);
+	return rc;
+}
+
+static int cmd_kconfig(int argc, char **argv)
+{
+	struct common_opts o = { 0 };
+	struct jeos_error err;
+	struct recipe *r = NULL;
+	struct kconfig_result res = { 0 };
+	int rc = parse_common(argc, argv, usage_kconfig, &o);
+
+	if (rc >= 0)
+		goto out;
+	struct kconfig_options ko = {
+		.cache_dir = o.cache_dir, .kernel_source = o.kernel_source, .output = o.out_dir,
+	};
+	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) < 0 ||
+	    kconfig_for_recipe(r, &ko, &res, &err) < 0) {
+		fprintf(stderr, "%s%s\n", strstr(err.msg, "error: ") ? "" : "jeos: error: ", err.msg);
+		rc = err.code;
+		goto out;
+	}
+	kconfig_print_summary(&res, stdout);
+	rc = JEOS_EXIT_OK;
+out:
+	kconfig_result_free(&res);
 	recipe_free(r);
 	free_common(&o);
 	return rc;
@@ -597,6 +632,7 @@ static const struct command {
 	{ "resolve", cmd_resolve },
 	{ "lock", cmd_lock },
 	{ "build", cmd_build },
+	{ "kconfig", cmd_kconfig },
 	{ "boot", cmd_boot },
 	{ "convert", cmd_convert },
 	{ "inspect", cmd_inspect },

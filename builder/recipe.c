@@ -336,7 +336,7 @@ static const struct elem_spec {
 	{ "repository", "type profiles alias distribution components architectures repository_gpgcheck priority", "source" },
 	{ "source", "path", "signing" },
 	{ "signing", "key", "" },
-	{ "packages", "type profiles jeos:recommends", "package archive namedCollection" },
+	{ "packages", "type profiles jeos:recommends jeos:variant", "package archive namedCollection" },
 	{ "package", "name arch", "" }, { "archive", "name target_dir", "" }, { "namedCollection", "name", "" },
 	{ "include", "from", "" },
 	{ "drivers", "profiles", "file" }, { "strip", "type profiles", "file" }, { "file", "name", "" },
@@ -928,6 +928,26 @@ static void read_kernel(xmlNodePtr n, struct recipe_kernel *k)
 		k->trim_modules = !strcmp(v, "trim");
 }
 
+/* A built kernel replaces the distribution's: the recipe's kernel package
+ * (<jeos:kernel package>, linux-image-cloud-amd64 by default) is left out,
+ * so one recipe can offer both as profiles. */
+static void drop_kernel_package(struct recipe *r)
+{
+	for (enum pkg_list l = PKGS_BOOTSTRAP; l <= PKGS_IMAGE; l++) {
+		size_t kept = 0;
+		for (size_t i = 0; i < r->nr_packages[l]; i++) {
+			struct recipe_package *p = &r->packages[l][i];
+			if (strcmp(p->name, r->kernel.package)) {
+				r->packages[l][kept++] = *p;
+			} else {
+				free(p->name);
+				free(p->arch);
+			}
+		}
+		r->nr_packages[l] = kept;
+	}
+}
+
 static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
 {
 	struct recipe *r = c->r;
@@ -1058,6 +1078,8 @@ static void read_packages(struct ctx *c, xmlNodePtr n)
 
 	if (rec && !strcmp(rec, "true"))
 		r->recommends = 1;
+	if (list == PKGS_BOOTSTRAP && jeos_attr(n, "variant"))
+		r->minbase = !strcmp(jeos_attr(n, "variant"), "minbase");
 	for (xmlNodePtr k = n->children; k; k = k->next) {
 		if (is_elem(k, "package")) {
 			struct recipe_package *p;
@@ -1179,6 +1201,7 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	r->type.formats = FMT_RAW;
 	r->kernel.package = xstrdup(DEFAULT_KERNEL);
 	r->exclude_docs = 1;
+	r->minbase = 1;
 
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || !active(c, n))
@@ -1246,6 +1269,8 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	if (r->type.bootloader == BL_UNSET)
 		r->type.bootloader = r->type.firmware == FW_EFI ? BL_GRUB2 : BL_EXTLINUX;
 	add_bootloader_packages(r);
+	if (r->kernel.build)
+		drop_kernel_package(r);
 	find_recipe_files(r);
 }
 
@@ -1527,10 +1552,13 @@ void recipe_print_summary(const struct recipe *r, FILE *out)
 	fprintf(out, " size=%s\n", t->size_bytes ? human_size(t->size_bytes, size) : "auto");
 	if (t->kernelcmdline)
 		fprintf(out, "cmdline:      %s\n", t->kernelcmdline);
-	fprintf(out, "kernel:       %s%s%s%s\n", r->kernel.package,
-		r->kernel.trim_modules ? " (modules trimmed)" : "",
-		r->kernel.build ? " built from " : "",
-		r->kernel.build && r->kernel.config ? r->kernel.config : "");
+	if (r->kernel.build)
+		fprintf(out, "kernel:       built from %s, fragments %s\n",
+			r->kernel.source ? r->kernel.source : "linux-source-6.1",
+			r->kernel.config ? r->kernel.config : "(chosen from <machine>)");
+	else
+		fprintf(out, "kernel:       %s%s\n", r->kernel.package,
+			r->kernel.trim_modules ? " (modules trimmed)" : "");
 	fprintf(out, "system:       hostname=%s locale=%s keytable=%s timezone=%s\n",
 		r->hostname, r->locale ? r->locale : "C.UTF-8",
 		r->keytable ? r->keytable : "us", r->timezone ? r->timezone : "UTC");
@@ -1557,7 +1585,8 @@ void recipe_print_summary(const struct recipe *r, FILE *out)
 		fprintf(out, " (%s)\n", !p->gpgcheck ? "UNSIGNED: gpgcheck off" :
 			p->signing_key ? p->signing_key : DEFAULT_KEYRING);
 	}
-	fprintf(out, "packages:     bootstrap=%zu image=%zu delete=%zu uninstall=%zu%s%s\n",
+	fprintf(out, "packages:     bootstrap=%s%zu image=%zu delete=%zu uninstall=%zu%s%s\n",
+		r->minbase ? "minbase+" : "",
 		r->nr_packages[PKGS_BOOTSTRAP], r->nr_packages[PKGS_IMAGE],
 		r->nr_packages[PKGS_DELETE], r->nr_packages[PKGS_UNINSTALL],
 		r->recommends ? " (with Recommends)" : "",

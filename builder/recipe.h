@@ -129,6 +129,8 @@ struct recipe {
 	char *packagemanager;
 	char *locale, *keytable, *timezone, *hostname;
 	int recommends;        /* jeos:recommends="true" on <packages> */
+	int minbase;           /* bootstrap = minbase + the listed packages (default);
+				* jeos:variant="custom": only the listed ones */
 	int exclude_docs;      /* <rpm-excludedocs>, default true: no docs, man, locales */
 
 	char **profiles;       /* selected profiles, NULL-terminated */

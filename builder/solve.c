@@ -316,9 +316,11 @@ static int add_jobs(struct ctx *c, struct jeos_error *err)
 	struct strbuf msgs = STRBUF_INIT;
 	int ret = 0;
 
-	add_minbase_jobs(c);
-	if (!pool_str2id(c->pool, "apt", 0))
-		strbuf_addstr(&msgs, "error: unknown package 'apt' (the minbase bootstrap set needs it)\n");
+	if (r->minbase) {
+		add_minbase_jobs(c);
+		if (!pool_str2id(c->pool, "apt", 0))
+			strbuf_addstr(&msgs, "error: unknown package 'apt' (the minbase bootstrap set needs it)\n");
+	}
 	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
 		for (size_t i = 0; i < r->nr_packages[lists[l]]; i++) {
 			const struct recipe_package *rp = &r->packages[lists[l]][i];

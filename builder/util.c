@@ -380,7 +380,53 @@ void strset_clear(struct strset *set)
 	memset(set, 0, sizeof(*set));
 }
 
+char *jeos_data_dir(const char *env_var, const char *name)
+{
+	const char *env = getenv(env_var);
+	char exe[4096];
+	ssize_t n;
+
+	if (env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			return xasprintf("%s/../%s", exe, name);
+		}
+	}
+	return xstrdup(name);
+}
+
 int run_program(char *const argv[], struct jeos_error *err)
+{
+	return run_program_logged(argv, NULL, err);
+}
+
+/* The last lines of a log, for an error message. */
+static void add_log_tail(struct jeos_error *err, const char *log, int lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	int n = 0;
+
+	if (strbuf_read_file(&sb, log) < 0 || !sb.len) {
+		strbuf_release(&sb);
+		return;
+	}
+	/* back over the trailing newline and `lines` more */
+	for (p = sb.buf + sb.len; p > sb.buf && n <= lines;)
+		n += *--p == '\n';
+	if (*p == '\n')
+		p++;
+	size_t used = strlen(err->msg);
+	snprintf(err->msg + used, sizeof(err->msg) - used, "; the end of %s:\n%s", log, p);
+	strbuf_release(&sb);
+}
+
+int run_program_logged(char *const argv[], const char *log, struct jeos_error *err)
 {
 	int status;
 	pid_t pid = fork();
@@ -388,16 +434,25 @@ int run_program(char *const argv[], struct jeos_error *err)
 	if (pid < 0)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		if (log) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+				_exit(126);
+		}
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return jeos_fail(err, JEOS_EXIT_FAILED, "waitpid: %s", strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
-		return jeos_fail(err, JEOS_EXIT_FAILED, "%s failed (%s %d)", argv[0],
-				 WIFEXITED(status) ? "exit" : "signal",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s failed (%s %d)", argv[0],
+			  WIFEXITED(status) ? "exit" : "signal",
+			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		if (log && err)
+			add_log_tail(err, log, 20);
+		return -1;
+	}
 	return 0;
 }
 

@@ -110,8 +110,17 @@ int strset_add(struct strset *set, const char *s);
 int strset_has(const struct strset *set, const char *s);
 void strset_clear(struct strset *set);
 
+/* A directory of the source tree jeos was built from (overlays,
+ * kernel-configs): $env_var if set, else NAME beside the directory of the
+ * running binary (build/../NAME), else NAME in the current directory.
+ * The caller frees it. */
+char *jeos_data_dir(const char *env_var, const char *name);
+
 /* Runs argv (PATH searched) and waits: 0 if it exited 0. */
 int run_program(char *const argv[], struct jeos_error *err);
+/* The same with stdout and stderr appended to LOG (NULL: inherited); on
+ * failure the error ends with the log's last lines. */
+int run_program_logged(char *const argv[], const char *log, struct jeos_error *err);
 
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);

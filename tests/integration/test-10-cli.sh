@@ -3,8 +3,8 @@
 
 "$JEOS" --version | grep -Eq '^jeos [0-9]+\.[0-9]+'
 "$JEOS" --help | grep -q 'validate RECIPE'
-for c in validate resolve build; do
-	"$JEOS" $c --help | grep -q "usage: jeos $c"
+for c in validate resolve lock build boot convert inspect kconfig; do
+	"$JEOS" $c --help | grep -q "usage: jeos $c" || fail "jeos $c --help"
 done
 expect_fail 2 "unknown command 'frob'" "$JEOS" frob
 expect_fail 2 'a RECIPE is needed' "$JEOS" validate
@@ -21,6 +21,20 @@ grep -q 'password=plain, hashed at build time' "$T/summary"
 "$JEOS" validate "$JEOS_SRC/recipes/demo" > "$T/demo"
 grep -q '^user: *demo .*password=plain, hashed at build time' "$T/demo"
 ! grep -q 'Secret' "$T/demo" || fail "validate printed a password"
+
+# every shipped recipe validates; tiny is a custom bootstrap set with a built kernel
+for r in "$JEOS_SRC"/recipes/*/; do "$JEOS" validate "$r" > /dev/null || fail "$r does not validate"; done
+"$JEOS" validate "$JEOS_SRC/recipes/tiny" > "$T/tiny"
+grep -q '^packages: *bootstrap=1 ' "$T/tiny" || fail "tiny: $(grep packages "$T/tiny")"
+grep -q '^kernel: *built from linux-source-6.1, fragments base-minimal' "$T/tiny" || fail "tiny's kernel"
+
+# host devices for passthrough: PCI addresses are checked
+mkdir "$T/hostdev"
+sed 's|<vmnic driver="virtio" interface="0" mode="nat"/>|&<jeos:hostdev type="pci" address="0000:03:00.0" driver="ixgbevf"/><jeos:hostdev type="pci" address="0000:81:10.2" interface="true"/>|' \
+	"$JEOS_SRC/recipes/minimal/config.xml" > "$T/hostdev/config.xml"
+"$JEOS" validate "$T/hostdev" | grep -q 'hostdev=0000:03:00.0 hostdev=0000:81:10.2(nic)' || fail "hostdev summary"
+sed -i 's|0000:03:00.0|03:00|' "$T/hostdev/config.xml"
+expect_fail 2 "config.xml:[0-9]+: error: .*address" "$JEOS" validate "$T/hostdev"
 
 # --mirror overrides the host's apt sources
 "$JEOS" validate --mirror debian=file:///srv/mirror "$JEOS_SRC/recipes/minimal" | grep -q 'file:///srv/mirror bookworm'

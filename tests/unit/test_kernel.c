@@ -3,21 +3,6 @@
 
 #include "kernel.h"
 
-static int has(char **list, const char *s)
-{
-	for (char **p = list; *p; p++)
-		if (!strcmp(*p, s))
-			return 1;
-	return 0;
-}
-
-static void free_list(char **list)
-{
-	for (char **p = list; *p; p++)
-		free(*p);
-	free(list);
-}
-
 static void test_wanted_follows_machine(void **state)
 {
 	(void)state;
@@ -28,9 +13,9 @@ static void test_wanted_follows_machine(void **state)
 
 	/* no <machine>: a virtio guest */
 	w = kernel_wanted_modules(&r);
-	assert_true(has(w, "virtio_blk") && has(w, "virtio_net") && has(w, "ext4"));
-	assert_false(has(w, "vmxnet3"));
-	free_list(w);
+	assert_true(test_list_has(w, "virtio_blk") && test_list_has(w, "virtio_net") && test_list_has(w, "ext4"));
+	assert_false(test_list_has(w, "vmxnet3"));
+	test_list_free(w);
 
 	/* a VMware machine: pvscsi and vmxnet3, no virtio_net */
 	r.machine.present = 1;
@@ -41,11 +26,11 @@ static void test_wanted_follows_machine(void **state)
 	r.drivers = drivers;
 	r.nr_drivers = 2;
 	w = kernel_wanted_modules(&r);
-	assert_true(has(w, "vmw_pvscsi") && has(w, "vmxnet3") && has(w, "xfs"));
-	assert_false(has(w, "virtio_net"));
-	assert_false(has(w, "e1000"));
-	assert_true(has(w, "virtio-rng") && has(w, "dummy")); /* <drivers>, as named */
-	free_list(w);
+	assert_true(test_list_has(w, "vmw_pvscsi") && test_list_has(w, "vmxnet3") && test_list_has(w, "xfs"));
+	assert_false(test_list_has(w, "virtio_net"));
+	assert_false(test_list_has(w, "e1000"));
+	assert_true(test_list_has(w, "virtio-rng") && test_list_has(w, "dummy")); /* <drivers>, as named */
+	test_list_free(w);
 }
 
 static void test_closure_follows_modules_dep(void **state)
@@ -65,19 +50,19 @@ static void test_closure_follows_modules_dep(void **state)
 	size_t nr_missing = 0;
 	char **keep = kernel_module_closure(dep, wanted, &missing, &nr_missing);
 
-	assert_true(has(keep, "kernel/drivers/net/virtio_net.ko"));
-	assert_true(has(keep, "kernel/drivers/net/net_failover.ko"));
-	assert_true(has(keep, "kernel/net/core/failover.ko"));
+	assert_true(test_list_has(keep, "kernel/drivers/net/virtio_net.ko"));
+	assert_true(test_list_has(keep, "kernel/drivers/net/net_failover.ko"));
+	assert_true(test_list_has(keep, "kernel/net/core/failover.ko"));
 	/* '-' and '_' are the same to modprobe */
-	assert_true(has(keep, "kernel/drivers/virtio/virtio_pci.ko"));
-	assert_true(has(keep, "kernel/drivers/virtio/virtio_pci_modern_dev.ko"));
-	assert_false(has(keep, "kernel/drivers/net/vmxnet3/vmxnet3.ko"));
-	assert_false(has(keep, "kernel/fs/btrfs/btrfs.ko"));
+	assert_true(test_list_has(keep, "kernel/drivers/virtio/virtio_pci.ko"));
+	assert_true(test_list_has(keep, "kernel/drivers/virtio/virtio_pci_modern_dev.ko"));
+	assert_false(test_list_has(keep, "kernel/drivers/net/vmxnet3/vmxnet3.ko"));
+	assert_false(test_list_has(keep, "kernel/fs/btrfs/btrfs.ko"));
 	/* ext4 is built into this kernel: reported missing from modules.dep */
 	assert_int_equal(nr_missing, 1);
 	assert_string_equal(missing[0], "ext4");
-	free_list(keep);
-	free_list(missing);
+	test_list_free(keep);
+	test_list_free(missing);
 }
 
 int main(void)

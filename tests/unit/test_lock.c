@@ -33,6 +33,7 @@ static int setup(void **state)
 	fx->dir = test_tmpdir();
 	fx->lock_path = xasprintf("%s/x.lock", fx->dir);
 	fx->r.path = "config.xml";
+	fx->r.minbase = 1;
 	fx->r.dir = fx->dir;
 	fx->r.name = "x";
 	fx->r.repos = fx->repos;

@@ -247,6 +247,47 @@ static void test_bad_enum_values(void **state)
 		     "config.xml:4: error: unsupported by jeos: format=\"vagrant\" on <type>");
 }
 
+static void test_formats_and_machine(void **state)
+{
+	(void)state;
+	struct recipe *r = NULL;
+	struct jeos_error err;
+	const char *xml = HEAD
+		"<preferences><type image=\"oem\" format=\"qcow2, ova raw.zst\" "
+		"formatoptions=\"compressed,cluster_size=2M,manifest=sha1\">\n"
+		"<machine memory=\"2048\" ncpus=\"2\" HWversion=\"19\"><vmdisk controller=\"pvscsi\"/>"
+		"<vmnic driver=\"vmxnet3\" interface=\"0\" mode=\"nat\"/><vmnic interface=\"1\"/>"
+		"<jeos:hostdev type=\"pci\" address=\"0000:03:00.0\" driver=\"ixgbevf\"/>"
+		"</machine></type></preferences>\n" REPO TAIL;
+
+	if (load(xml, NULL, &r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(r->type.formats, FMT_QCOW2 | FMT_OVA | FMT_RAW_ZST);
+	assert_true(r->type.qcow2_compressed);
+	assert_string_equal(r->type.qcow2_options, "cluster_size=2M");
+	assert_true(r->type.manifest_sha1);
+	assert_int_equal(r->machine.memory_mib, 2048);
+	assert_int_equal(r->machine.hw_version, 19);
+	assert_string_equal(r->machine.disk_controller, "pvscsi");
+	assert_int_equal(r->machine.nr_nics, 2);
+	/* a NIC without driver or mode: virtio on "bridged" */
+	assert_string_equal(r->machine.nics[1].driver, "virtio");
+	assert_string_equal(r->machine.nics[1].mode, "bridged");
+	assert_int_equal(r->machine.nr_hostdevs, 1);
+	assert_string_equal(r->machine.hostdevs[0].driver, "ixgbevf");
+	recipe_free(r);
+
+	expect_error(HEAD "<preferences><type image=\"oem\" formatoptions=\"fast\"/></preferences>\n" REPO TAIL,
+		     "config.xml:4: error: invalid formatoptions entry \"fast\"");
+	expect_error(HEAD "<preferences><type image=\"oem\"><machine memory=\"lots\"/></type></preferences>\n"
+		     REPO TAIL, "config.xml:4: error: memory must be a number of MiB");
+	expect_error(HEAD "<preferences><type image=\"oem\"><machine HWversion=\"3\"/></type></preferences>\n"
+		     REPO TAIL, "config.xml:4: error: HWversion must be a VMware hardware version from 4 to 21");
+	expect_error(HEAD "<preferences><type image=\"oem\"><machine><vmdisk controller=\"floppy\"/>"
+		     "</machine></type></preferences>\n" REPO TAIL,
+		     "config.xml:4: error: invalid controller \"floppy\" on <vmdisk>");
+}
+
 static void test_schema_structure(void **state)
 {
 	(void)state;
@@ -486,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_attribute),
 		cmocka_unit_test(test_unsupported_kiwi_element),
 		cmocka_unit_test(test_bad_enum_values),
+		cmocka_unit_test(test_formats_and_machine),
 		cmocka_unit_test(test_schema_structure),
 		cmocka_unit_test(test_undefined_profile),
 		cmocka_unit_test(test_includes),

@@ -39,6 +39,7 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof(*f));
 	f->dir = test_tmpdir();
 	f->recipe.path = "config.xml";
+	f->recipe.minbase = 1;
 	*state = f;
 	return 0;
 }
@@ -153,6 +154,22 @@ static void test_minbase(void **state)
 	assert_int_equal(p->repo, 0);
 	assert_false(pkgset_find(&f->set, "mawk")->essential);
 	assert_true(pkgset_find(&f->set, "dpkg")->essential);
+}
+
+/* jeos:variant="custom": only the listed packages and what they need */
+static void test_custom_variant(void **state)
+{
+	struct fx *f = *state;
+
+	add_index(f, 500, BASE);
+	f->recipe.minbase = 0;
+	request(f, PKGS_BOOTSTRAP, "apt");
+	ok(f);
+	assert_int_equal(f->set.nr, 2);
+	assert_string_equal(f->set.pkgs[0].name, "apt");
+	assert_string_equal(f->set.pkgs[1].name, "libapt");
+	assert_null(pkgset_find(&f->set, "dpkg"));
+	assert_null(pkgset_find(&f->set, "base-files"));
 }
 
 static void test_pre_depends_and_bootstrap_list(void **state)
@@ -417,6 +434,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_minbase),
+		T(test_custom_variant),
 		T(test_pre_depends_and_bootstrap_list),
 		T(test_alternatives),
 		T(test_virtual_provides),

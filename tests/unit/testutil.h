@@ -115,4 +115,20 @@ static inline void assert_xpath(const char *file, const char *expr, const char *
 	free(got);
 }
 
+/* A NULL-terminated list of strings: does it hold s? */
+static inline int test_list_has(char **list, const char *s)
+{
+	for (char **p = list; *p; p++)
+		if (!strcmp(*p, s))
+			return 1;
+	return 0;
+}
+
+static inline void test_list_free(char **list)
+{
+	for (char **p = list; *p; p++)
+		free(*p);
+	free(list);
+}
+
 #endif
