@@ -145,11 +145,11 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 		"grub-mkconfig -o /boot/grub/grub.cfg\n"
 		/* the VM names its disk differently: insist on the UUID */
 		"grep -q 'root=%sUUID=' /boot/grub/grub.cfg\n",
-		partuuid ? "PART" : "",
 		/* EFI: at the removable-media path, so no NVRAM entry is needed */
 		r->type.firmware == FW_EFI
 		? "grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram"
-		: "grub-install --target=i386-pc --no-floppy /dev/sda");
+		: "grub-install --target=i386-pc --no-floppy /dev/sda",
+		partuuid ? "PART" : "");
 	rc = guest_run_script(gu, "installing grub", sh.buf, err);
 	strbuf_release(&sh);
 	return rc;
