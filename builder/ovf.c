@@ -25,6 +25,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "hash.h"
+#include "xmlw.h"
 
 #define OVF_NS "http://schemas.dmtf.org/ovf/envelope/1"
 #define RASD_NS "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
@@ -246,60 +247,13 @@ static int make_plan(const char *path, const struct ovf_options *o, struct plan 
 	return 0;
 }
 
-/* libxml2's writer, remembering whether any call failed so the code
- * below reads like the document it writes. */
-struct writer {
-	xmlTextWriterPtr w;
-	int failed;
-};
-
-static void w_start(struct writer *x, const char *name)
+static void w_config(struct xmlw *x, const char *key, const char *value)
 {
-	if (xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
-		x->failed = 1;
-}
-
-static void w_end(struct writer *x)
-{
-	if (xmlTextWriterEndElement(x->w) < 0)
-		x->failed = 1;
-}
-
-static void w_attr(struct writer *x, const char *name, const char *value)
-{
-	if (xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value) < 0)
-		x->failed = 1;
-}
-
-static void w_attr_u64(struct writer *x, const char *name, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	w_attr(x, name, buf);
-}
-
-static void w_text(struct writer *x, const char *name, const char *text)
-{
-	if (xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text) < 0)
-		x->failed = 1;
-}
-
-static void w_text_u64(struct writer *x, const char *name, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	w_text(x, name, buf);
-}
-
-static void w_config(struct writer *x, const char *key, const char *value)
-{
-	w_start(x, "vmw:Config");
-	w_attr(x, "ovf:required", "false");
-	w_attr(x, "vmw:key", key);
-	w_attr(x, "vmw:value", value);
-	w_end(x);
+	xmlw_start(x, "vmw:Config");
+	xmlw_attr(x, "ovf:required", "false");
+	xmlw_attr(x, "vmw:key", key);
+	xmlw_attr(x, "vmw:value", value);
+	xmlw_end(x);
 }
 
 /* One <Item>: its RASD elements, NULL or 0 when absent. */
@@ -313,111 +267,111 @@ struct rasd {
 
 /* In the order of the xs:sequence in CIM_ResourceAllocationSettingData.xsd,
  * which validators enforce. */
-static void w_item(struct writer *x, const struct rasd *r)
+static void w_item(struct xmlw *x, const struct rasd *r)
 {
-	w_start(x, "Item");
+	xmlw_start(x, "Item");
 	if (r->address)
-		w_text(x, "rasd:Address", r->address);
+		xmlw_text(x, "rasd:Address", r->address);
 	if (r->address_on_parent)
-		w_text(x, "rasd:AddressOnParent", r->address_on_parent);
+		xmlw_text(x, "rasd:AddressOnParent", r->address_on_parent);
 	if (r->allocation_units)
-		w_text(x, "rasd:AllocationUnits", r->allocation_units);
+		xmlw_text(x, "rasd:AllocationUnits", r->allocation_units);
 	if (r->automatic_allocation)
-		w_text(x, "rasd:AutomaticAllocation", r->automatic_allocation);
+		xmlw_text(x, "rasd:AutomaticAllocation", r->automatic_allocation);
 	if (r->connection)
-		w_text(x, "rasd:Connection", r->connection);
+		xmlw_text(x, "rasd:Connection", r->connection);
 	if (r->description)
-		w_text(x, "rasd:Description", r->description);
-	w_text(x, "rasd:ElementName", r->element_name);
+		xmlw_text(x, "rasd:Description", r->description);
+	xmlw_text(x, "rasd:ElementName", r->element_name);
 	if (r->host_resource)
-		w_text(x, "rasd:HostResource", r->host_resource);
-	w_text_u64(x, "rasd:InstanceID", r->instance_id);
+		xmlw_text(x, "rasd:HostResource", r->host_resource);
+	xmlw_text_u64(x, "rasd:InstanceID", r->instance_id);
 	if (r->parent)
-		w_text_u64(x, "rasd:Parent", r->parent);
+		xmlw_text_u64(x, "rasd:Parent", r->parent);
 	if (r->resource_subtype)
-		w_text(x, "rasd:ResourceSubType", r->resource_subtype);
-	w_text_u64(x, "rasd:ResourceType", r->resource_type);
+		xmlw_text(x, "rasd:ResourceSubType", r->resource_subtype);
+	xmlw_text_u64(x, "rasd:ResourceType", r->resource_type);
 	if (r->virtual_quantity)
-		w_text_u64(x, "rasd:VirtualQuantity", r->virtual_quantity);
-	w_end(x);
+		xmlw_text_u64(x, "rasd:VirtualQuantity", r->virtual_quantity);
+	xmlw_end(x);
 }
 
-static void w_envelope_head(struct writer *x, const struct ovf_disk *d,
+static void w_envelope_head(struct xmlw *x, const struct ovf_disk *d,
 			    const struct plan *p)
 {
-	w_start(x, "Envelope");
-	w_attr(x, "ovf:version", "1.0");
-	w_attr(x, "xmlns", OVF_NS);
-	w_attr(x, "xmlns:cim", CIM_NS);
-	w_attr(x, "xmlns:ovf", OVF_NS);
-	w_attr(x, "xmlns:rasd", RASD_NS);
-	w_attr(x, "xmlns:vmw", VMW_NS);
-	w_attr(x, "xmlns:vssd", VSSD_NS);
-	w_attr(x, "xmlns:xsi", XSI_NS);
+	xmlw_start(x, "Envelope");
+	xmlw_attr(x, "ovf:version", "1.0");
+	xmlw_attr(x, "xmlns", OVF_NS);
+	xmlw_attr(x, "xmlns:cim", CIM_NS);
+	xmlw_attr(x, "xmlns:ovf", OVF_NS);
+	xmlw_attr(x, "xmlns:rasd", RASD_NS);
+	xmlw_attr(x, "xmlns:vmw", VMW_NS);
+	xmlw_attr(x, "xmlns:vssd", VSSD_NS);
+	xmlw_attr(x, "xmlns:xsi", XSI_NS);
 
-	w_start(x, "References");
-	w_start(x, "File");
-	w_attr(x, "ovf:href", d->href);
-	w_attr(x, "ovf:id", "file1");
-	w_attr_u64(x, "ovf:size", d->file_size);
-	w_end(x);
-	w_end(x);
+	xmlw_start(x, "References");
+	xmlw_start(x, "File");
+	xmlw_attr(x, "ovf:href", d->href);
+	xmlw_attr(x, "ovf:id", "file1");
+	xmlw_attr_u64(x, "ovf:size", d->file_size);
+	xmlw_end(x);
+	xmlw_end(x);
 
-	w_start(x, "DiskSection");
-	w_text(x, "Info", "Virtual disk information");
-	w_start(x, "Disk");
-	w_attr_u64(x, "ovf:capacity", d->capacity);
-	w_attr(x, "ovf:capacityAllocationUnits", "byte");
-	w_attr(x, "ovf:diskId", "vmdisk1");
-	w_attr(x, "ovf:fileRef", "file1");
-	w_attr(x, "ovf:format", VMDK_FORMAT);
+	xmlw_start(x, "DiskSection");
+	xmlw_text(x, "Info", "Virtual disk information");
+	xmlw_start(x, "Disk");
+	xmlw_attr_u64(x, "ovf:capacity", d->capacity);
+	xmlw_attr(x, "ovf:capacityAllocationUnits", "byte");
+	xmlw_attr(x, "ovf:diskId", "vmdisk1");
+	xmlw_attr(x, "ovf:fileRef", "file1");
+	xmlw_attr(x, "ovf:format", VMDK_FORMAT);
 	if (d->populated_size)
-		w_attr_u64(x, "ovf:populatedSize", d->populated_size);
-	w_end(x);
-	w_end(x);
+		xmlw_attr_u64(x, "ovf:populatedSize", d->populated_size);
+	xmlw_end(x);
+	xmlw_end(x);
 
 	if (p->nr_networks) {
-		w_start(x, "NetworkSection");
-		w_text(x, "Info", "The list of logical networks");
+		xmlw_start(x, "NetworkSection");
+		xmlw_text(x, "Info", "The list of logical networks");
 		for (size_t i = 0; i < p->nr_networks; i++) {
 			CLEANUP_FREE char *desc = xasprintf("The %s network", p->networks[i]);
-			w_start(x, "Network");
-			w_attr(x, "ovf:name", p->networks[i]);
-			w_text(x, "Description", desc);
-			w_end(x);
+			xmlw_start(x, "Network");
+			xmlw_attr(x, "ovf:name", p->networks[i]);
+			xmlw_text(x, "Description", desc);
+			xmlw_end(x);
 		}
-		w_end(x);
+		xmlw_end(x);
 	}
 }
 
-static void w_product(struct writer *x, const struct ovf_product *pr)
+static void w_product(struct xmlw *x, const struct ovf_product *pr)
 {
 	if (pr->annotation && *pr->annotation) {
-		w_start(x, "AnnotationSection");
-		w_attr(x, "ovf:required", "false");
-		w_text(x, "Info", "A human-readable annotation");
-		w_text(x, "Annotation", pr->annotation);
-		w_end(x);
+		xmlw_start(x, "AnnotationSection");
+		xmlw_attr(x, "ovf:required", "false");
+		xmlw_text(x, "Info", "A human-readable annotation");
+		xmlw_text(x, "Annotation", pr->annotation);
+		xmlw_end(x);
 	}
-	w_start(x, "ProductSection");
-	w_text(x, "Info", "Information about the installed software");
-	w_text(x, "Product", pr->name);
+	xmlw_start(x, "ProductSection");
+	xmlw_text(x, "Info", "Information about the installed software");
+	xmlw_text(x, "Product", pr->name);
 	if (pr->vendor && *pr->vendor)
-		w_text(x, "Vendor", pr->vendor);
+		xmlw_text(x, "Vendor", pr->vendor);
 	if (pr->version && *pr->version)
-		w_text(x, "Version", pr->version);
+		xmlw_text(x, "Version", pr->version);
 	if (pr->url && *pr->url)
-		w_text(x, "ProductUrl", pr->url);
-	w_end(x);
+		xmlw_text(x, "ProductUrl", pr->url);
+	xmlw_end(x);
 	if (pr->eula && *pr->eula) {
-		w_start(x, "EulaSection");
-		w_text(x, "Info", "An end-user license agreement");
-		w_text(x, "License", pr->eula);
-		w_end(x);
+		xmlw_start(x, "EulaSection");
+		xmlw_text(x, "Info", "An end-user license agreement");
+		xmlw_text(x, "License", pr->eula);
+		xmlw_end(x);
 	}
 }
 
-static void w_hardware(struct writer *x, const struct ovf_options *o,
+static void w_hardware(struct xmlw *x, const struct ovf_options *o,
 		       const struct plan *p)
 {
 	const struct recipe_machine *m = p->m;
@@ -430,15 +384,15 @@ static void w_hardware(struct writer *x, const struct ovf_options *o,
 	snprintf(memory, sizeof(memory), "%" PRIu64 "MB of memory", m->memory_mib);
 	snprintf(controller, sizeof(controller), "%s 0", c->label);
 
-	w_start(x, "VirtualHardwareSection");
-	w_text(x, "Info", "Virtual hardware requirements");
-	w_start(x, "System");
-	w_text(x, "vssd:ElementName", "Virtual Hardware Family");
-	w_text(x, "vssd:InstanceID", "0");
-	w_text(x, "vssd:VirtualSystemIdentifier",
+	xmlw_start(x, "VirtualHardwareSection");
+	xmlw_text(x, "Info", "Virtual hardware requirements");
+	xmlw_start(x, "System");
+	xmlw_text(x, "vssd:ElementName", "Virtual Hardware Family");
+	xmlw_text(x, "vssd:InstanceID", "0");
+	xmlw_text(x, "vssd:VirtualSystemIdentifier",
 	       o->identity && *o->identity ? o->identity : o->product->name);
-	w_text(x, "vssd:VirtualSystemType", vmx);
-	w_end(x);
+	xmlw_text(x, "vssd:VirtualSystemType", vmx);
+	xmlw_end(x);
 
 	w_item(x, &(struct rasd){
 		.allocation_units = "hertz * 10^6", .description = "Number of Virtual CPUs",
@@ -470,55 +424,34 @@ static void w_hardware(struct writer *x, const struct ovf_options *o,
 			.resource_type = RT_ETHERNET });
 	}
 	w_config(x, "firmware", o->firmware == FW_EFI ? "efi" : "bios");
-	w_end(x);
+	xmlw_end(x);
 }
 
 int ovf_write(const char *path, const struct ovf_options *o, struct jeos_error *err)
 {
 	struct plan p = { 0 };
-	struct writer x = { 0 };
-	xmlBufferPtr buf = NULL;
+	struct xmlw x;
 	int ret = -1;
 
 	if (make_plan(path, o, &p, err) < 0)
 		goto out;
-	buf = xmlBufferCreate();
-	x.w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-	if (!x.w)
-		abort();
-	/* two-space indentation, as ovftool writes */
-	if (xmlTextWriterSetIndent(x.w, 1) < 0 ||
-	    xmlTextWriterSetIndentString(x.w, BAD_CAST "  ") < 0 ||
-	    xmlTextWriterStartDocument(x.w, NULL, "UTF-8", NULL) < 0)
-		x.failed = 1;
+	xmlw_begin(&x); /* two-space indentation, as ovftool writes */
 	w_envelope_head(&x, o->disk, &p);
-	w_start(&x, "VirtualSystem");
-	w_attr(&x, "ovf:id", o->product->name);
-	w_text(&x, "Info", "A virtual machine");
-	w_text(&x, "Name", o->product->name);
+	xmlw_start(&x, "VirtualSystem");
+	xmlw_attr(&x, "ovf:id", o->product->name);
+	xmlw_text(&x, "Info", "A virtual machine");
+	xmlw_text(&x, "Name", o->product->name);
 	w_product(&x, o->product);
-	w_start(&x, "OperatingSystemSection");
-	w_attr_u64(&x, "ovf:id", p.os_id);
-	w_attr(&x, "vmw:osType", p.os_type);
-	w_text(&x, "Info", "The kind of installed guest operating system");
-	w_end(&x);
+	xmlw_start(&x, "OperatingSystemSection");
+	xmlw_attr_u64(&x, "ovf:id", p.os_id);
+	xmlw_attr(&x, "vmw:osType", p.os_type);
+	xmlw_text(&x, "Info", "The kind of installed guest operating system");
+	xmlw_end(&x);
 	w_hardware(&x, o, &p);
-	w_end(&x); /* VirtualSystem */
-	w_end(&x); /* Envelope */
-	if (xmlTextWriterEndDocument(x.w) < 0)
-		x.failed = 1;
-	xmlFreeTextWriter(x.w); /* flushes into buf */
-	if (xmlBufferCCat(buf, "\n")) /* the writer ends the last line without one */
-		x.failed = 1;
-	if (x.failed) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "%s: libxml2 could not write the descriptor",
-			  path);
-		goto out;
-	}
-	ret = write_file(path, xmlBufferContent(buf), (size_t)xmlBufferLength(buf), err);
+	xmlw_end(&x); /* VirtualSystem */
+	xmlw_end(&x); /* Envelope */
+	ret = xmlw_commit(&x, path, "descriptor", err);
 out:
-	if (buf)
-		xmlBufferFree(buf);
 	plan_clear(&p);
 	return ret;
 }
