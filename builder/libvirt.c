@@ -35,6 +35,16 @@ static void pci_address(struct xmlw *w, const char *addr, int with_type)
 	xmlw_end(w);
 }
 
+/* <mac address="..."/>, when the recipe fixed one */
+static void mac_address(struct xmlw *w, const char *mac)
+{
+	if (mac) {
+		xmlw_start(w, "mac");
+		xmlw_attr(w, "address", mac);
+		xmlw_end(w);
+	}
+}
+
 static void write_devices(struct xmlw *w, const struct libvirt_domain *d,
 			  const struct disk_bus *bus)
 {
@@ -69,11 +79,7 @@ static void write_devices(struct xmlw *w, const struct libvirt_domain *d,
 		int is_default = !strcmp(nic->mode, "nat") || !strcmp(nic->mode, "bridged");
 		xmlw_start(w, "interface");
 		xmlw_attr(w, "type", "network");
-		if (nic->mac) {
-			xmlw_start(w, "mac");
-			xmlw_attr(w, "address", nic->mac);
-			xmlw_end(w);
-		}
+		mac_address(w, nic->mac);
 		xmlw_start(w, "source");
 		xmlw_attr(w, "network", is_default ? "default" : nic->mode);
 		xmlw_end(w);
@@ -88,11 +94,7 @@ static void write_devices(struct xmlw *w, const struct libvirt_domain *d,
 			xmlw_start(w, "interface");
 			xmlw_attr(w, "type", "hostdev");
 			xmlw_attr(w, "managed", "yes");
-			if (h->mac) {
-				xmlw_start(w, "mac");
-				xmlw_attr(w, "address", h->mac);
-				xmlw_end(w);
-			}
+			mac_address(w, h->mac);
 			xmlw_start(w, "source");
 			pci_address(w, h->address, 1);
 			xmlw_end(w);

@@ -557,7 +557,7 @@ static int cmd_convert(int argc, char **argv)
 	if (recipe) {
 		o.recipe.profiles = o.profiles;
 		o.recipe.mirrors = &o.mirrors;
-		o.recipe.apt_sources_root = "";
+		o.recipe.apt_sources_root = getenv("JEOS_APT_ROOT") ? getenv("JEOS_APT_ROOT") : "";
 		if (recipe_load(&r, recipe, &o.recipe, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			rc = err.code;
