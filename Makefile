@@ -17,9 +17,9 @@ DEBS = build-essential pkg-config \
 	libsolv-dev libsolvext-dev libcurl4-openssl-dev libssl-dev libcrypt-dev \
 	libcmocka-dev gpgv gnupg debian-archive-keyring dpkg-dev xz-utils zstd \
 	mmdebstrap extlinux ovmf virt-v2v libvirt-clients nbdkit \
-	flex bison bc libelf-dev
+	flex bison bc libelf-dev libext2fs-dev
 
-PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs
+PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs ext2fs
 # Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))
