@@ -17,6 +17,7 @@
 #define HEADER_FORM "'# jeos lock " STR(LOCK_FORMAT) "'"
 #define REQUEST_FORM "'request SHA256'"
 #define REPO_FORM "'repo ALIAS DISTRIBUTION INRELEASE-SHA256'"
+#define EPOCH_FORM "'epoch SECONDS'"
 #define PKG_FORM "'pkg NAME VERSION ARCH SHA256 ALIAS FILENAME SIZE'"
 
 static int is_sha256(const char *s)
@@ -119,6 +120,8 @@ int lock_write(const char *path, const struct recipe *r, const struct resolved *
 	strbuf_addf(&sb, "# jeos lock %d\n"
 		    "# `jeos lock --update RECIPE` re-resolves; jeos build installs exactly this\n"
 		    "request %s\n", LOCK_FORMAT, request);
+	if (res->epoch > 0)
+		strbuf_addf(&sb, "epoch %" PRId64 "\n", res->epoch);
 	for (size_t i = 0; i < r->nr_repos; i++) {
 		const struct recipe_repo *rp = &r->repos[i];
 		if (!is_field(rp->alias) || !is_field(rp->distribution))
@@ -285,6 +288,16 @@ static int read_record(struct lock *lk, const char *text, unsigned line, enum wa
 			return -1;
 		memcpy(lk->request, f[1], sizeof(lk->request));
 		*want = WANT_REPOS;
+		return 0;
+	}
+	if (*want == WANT_REPOS && !lk->nr_repos && !lk->epoch && n == 2 &&
+	    !strcmp(f[0], "epoch")) {
+		char *end;
+		errno = 0;
+		lk->epoch = strtoll(f[1], &end, 10);
+		if (!(f[1][0] >= '1' && f[1][0] <= '9') || *end || errno)
+			return jeos_fail(err, JEOS_EXIT_USAGE, "%s:%u: error: '%.200s' is not a"
+					 " time, expected %s", lk->path, line, f[1], EPOCH_FORM);
 		return 0;
 	}
 	if (*want == WANT_REPOS && n == 4 && !strcmp(f[0], "repo"))
@@ -534,6 +547,7 @@ int resolve_locked(const struct recipe *r, const struct lock *lk, struct fetcher
 			log_warn("repository %s: its InRelease changed since %s was written"
 				 " (a newer snapshot); taking the locked packages all the same",
 				 r->repos[i].alias, lk->path);
+	out->epoch = lk->epoch; /* the locked set's time, not today's index's */
 	for (size_t i = 0; i < lk->set.nr; i++)
 		pkgset_add_copy(&out->set, &lk->set.pkgs[i]);
 	for (size_t i = 0; i < nr_idx; i++)

@@ -9,6 +9,7 @@
  *   # jeos lock 1
  *   # `jeos lock --update RECIPE` re-resolves; jeos build installs exactly this
  *   request 5f0c...
+ *   epoch 1718306458
  *   repo debian bookworm 9a1e...
  *   repo security bookworm-security 77c2...
  *   pkg apt 2.6.1 amd64 4b1d... debian pool/main/a/apt/apt_2.6.1_amd64.deb 1394528
@@ -23,6 +24,10 @@
  *   are left out on purpose: pointing a repository at another mirror (say
  *   a snapshot mirror that still has the locked versions) keeps the lock
  *   valid, since every package is pinned by its hash.
+ * - "epoch SECONDS": the newest InRelease Date of the repositories the set
+ *   was resolved from. A build with this lock clamps its timestamps to it
+ *   (SOURCE_DATE_EPOCH, unless the environment sets one), so the same lock
+ *   gives the same image at any time. Optional when reading (older locks).
  * - "repo ALIAS DISTRIBUTION INRELEASE-SHA256", one per repository in the
  *   recipe's order: the InRelease the set was resolved from.
  * - "pkg NAME VERSION ARCH SHA256 ALIAS FILENAME SIZE", sorted by name,
@@ -51,6 +56,7 @@ struct lock_repo {
 struct lock {
 	char *path;                       /* for messages */
 	char request[SHA256_HEX_LEN + 1];
+	int64_t epoch;                    /* 0: no "epoch" line */
 	struct lock_repo *repos;          /* in file order */
 	size_t nr_repos;
 	/* In file order, which lock_read checks is pkgset_sort's. name,

@@ -15,12 +15,15 @@ int resolve_load_repos(const struct recipe *r, struct fetcher *f, struct resolve
 	out->inrelease = xcalloc(r->nr_repos + 1, sizeof(*out->inrelease));
 	for (size_t i = 0; i < r->nr_repos; i++) {
 		progress("metadata", i + 1, r->nr_repos, "%s", r->repos[i].alias);
+		time_t date = 0;
 		if (repo_load(f, &r->repos[i], (int)i, JEOS_ARCH, idx, nr_idx,
-			      out->inrelease[i], err) < 0) {
+			      out->inrelease[i], &date, err) < 0) {
 			jeos_error_prefix(err, "%s:%u: error: repository %s: ", r->path,
 					  r->repos[i].line, r->repos[i].alias);
 			return -1;
 		}
+		if (date > out->epoch)
+			out->epoch = date;
 	}
 	return 0;
 }

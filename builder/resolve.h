@@ -17,6 +17,9 @@ struct resolved {
 	/* SHA-256 of each repository's InRelease, in recipe order */
 	char (*inrelease)[SHA256_HEX_LEN + 1];
 	size_t nr_repos;
+	/* SOURCE_DATE_EPOCH the set implies: the newest InRelease Date (or
+	 * the lock's "epoch"); 0 if unknown */
+	int64_t epoch;
 	/* with download: packages transferred, found in the cache, bytes */
 	size_t downloaded, cached;
 	uint64_t bytes;

@@ -95,6 +95,7 @@ static void make_set(struct fx *fx)
 	fx->res.inrelease = xcalloc(2, sizeof(*fx->res.inrelease));
 	strcpy(fx->res.inrelease[0], SHA("1"));
 	strcpy(fx->res.inrelease[1], SHA("2"));
+	fx->res.epoch = 1718306458;
 	add_pkg(&fx->res.set, "zlib1g", "1:1.2.13.dfsg-1", "amd64", SHA("c"), 0, 90000);
 	add_pkg(&fx->res.set, "libc6", "2.36-9+deb12u4", "i386", SHA("b"), 1, 2800000);
 	add_pkg(&fx->res.set, "apt", "2.6.1", "amd64", SHA("d"), 0, 1394528);
@@ -130,6 +131,7 @@ static void test_round_trip(void **state)
 		"# jeos lock 1\n"
 		"# `jeos lock --update RECIPE` re-resolves; jeos build installs exactly this\n"
 		"request %s\n"
+		"epoch 1718306458\n"
 		"repo main bookworm " SHA("1") "\n"
 		"repo security bookworm-security " SHA("2") "\n"
 		"pkg apt 2.6.1 amd64 " SHA("d") " main pool/main/a/apt/apt_2.6.1_amd64.deb 1394528\n"
@@ -152,7 +154,8 @@ static void test_round_trip(void **state)
 	assert_string_equal(fx->lk.repos[1].alias, "security");
 	assert_string_equal(fx->lk.repos[1].distribution, "bookworm-security");
 	assert_string_equal(fx->lk.repos[1].inrelease, SHA("2"));
-	assert_int_equal(fx->lk.repos[1].line, 5);
+	assert_int_equal(fx->lk.repos[1].line, 6);
+	assert_int_equal(fx->lk.epoch, 1718306458);
 	pkgset_sort(&fx->res.set);
 	assert_int_equal(fx->lk.set.nr, fx->res.set.nr);
 	for (size_t i = 0; i < fx->res.set.nr; i++) {
@@ -165,7 +168,7 @@ static void test_round_trip(void **state)
 		assert_int_equal(b->size, a->size);
 		assert_int_equal(b->repo, a->repo);
 		assert_null(b->path);
-		assert_int_equal(fx->lk.lines[i], 6 + i);
+		assert_int_equal(fx->lk.lines[i], 7 + i);
 	}
 }
 
@@ -243,6 +246,9 @@ static void test_parse_errors(void **state)
 		  " digits), expected 'request SHA256'" },
 		{ HEADER REQUEST "pkg a 1 amd64 " SHA("a") " main a.deb 1\n",
 		  ":3: error: expected 'repo ALIAS DISTRIBUTION INRELEASE-SHA256', got 'pkg a 1" },
+		{ HEADER REQUEST "epoch 17e8\n", ":3: error: '17e8' is not a time, expected"
+		  " 'epoch SECONDS'" },
+		{ HEADER REQUEST REPO "epoch 1718306458\n", ":4: error: expected 'repo ALIAS" },
 		{ HEADER REQUEST "repo main bookworm " SHA("A") "\n", ":3: error: '" SHA("A")
 		  "' is not a SHA-256" },
 		{ HEADER REQUEST REPO "repo main trixie " SHA("2") "\n",
@@ -364,6 +370,9 @@ static void test_locked_resolution(void **state)
 	assert_int_equal(got.set.pkgs[1].installed_size, 12 * 1024);
 	assert_int_equal(got.nr_repos, 1);
 	assert_string_equal(got.inrelease[0], fx->res.inrelease[0]);
+	/* make-repo.sh dates its Release at its SOURCE_DATE_EPOCH */
+	assert_int_equal(fx->res.epoch, 1700000000);
+	assert_int_equal(got.epoch, 1700000000);
 	resolved_free(&got);
 
 	/* the recipe asks for more: the lock is out of date */
@@ -385,7 +394,7 @@ static void test_locked_resolution(void **state)
 	assert_int_equal(write_file(fx->lock_path, text, strlen(text), &fx->err), 0);
 	free(text);
 	assert_int_equal(locked(fx, 0, &got), -1);
-	want = xasprintf("%s:4: error: expected 'repo test stable ...', as config.xml:0 says;"
+	want = xasprintf("%s:5: error: expected 'repo test stable ...', as config.xml:0 says;"
 			 " run `jeos lock --update config.xml`", fx->lock_path);
 	assert_string_equal(fx->err.msg, want);
 	free(want);
@@ -410,7 +419,7 @@ static void test_wrong_hash(void **state)
 	assert_int_equal(write_file(fx->lock_path, text, strlen(text), &fx->err), 0);
 	assert_int_equal(locked(fx, 1, &got), -1);
 	assert_int_equal(fx->err.code, JEOS_EXIT_FAILED);
-	want = xasprintf("%s:6: error: foo 1.0 (amd64): the lock says SHA-256 %.64s, repository"
+	want = xasprintf("%s:7: error: foo 1.0 (amd64): the lock says SHA-256 %.64s, repository"
 			 " test's index says %s (a tampered lock entry, or the repository"
 			 " replaced the file: check, then `jeos lock --update`)",
 			 fx->lock_path, line, good);
@@ -448,7 +457,7 @@ static void test_gone_from_repository(void **state)
 	assert_int_equal(fetcher_new(&fx->f, &opts, &fx->err), 0);
 	assert_int_equal(locked(fx, 1, &got), -1);
 	assert_int_equal(fx->err.code, JEOS_EXIT_FAILED);
-	char *want = xasprintf("%s:6: error: foo 1.0 (amd64) is no longer in repository test,"
+	char *want = xasprintf("%s:7: error: foo 1.0 (amd64) is no longer in repository test,"
 			       " nor in the cache %s\nrun `jeos lock --update config.xml` to"
 			       " lock what the repositories have now", fx->lock_path, fx->cache);
 	assert_string_equal(fx->err.msg, want);
