@@ -19,7 +19,7 @@ DEBS = build-essential pkg-config \
 	mmdebstrap extlinux ovmf virt-v2v libvirt-clients nbdkit \
 	flex bison bc libelf-dev libext2fs-dev
 
-PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs ext2fs
+PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs ext2fs com_err
 # Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS))

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "disk.h"
+#include "ext4.h"
 #include "hash.h"
 #include "kernel.h"
 #include "guest.h"
@@ -59,78 +61,65 @@ static uint64_t auto_size(const struct pkgset *set)
 	return (installed + (1 << 20) - 1) & ~((uint64_t)(1 << 20) - 1);
 }
 
-static int create_sparse(const char *path, uint64_t size, struct jeos_error *err)
+/* The guest's name for a partition of the layout. */
+static char *part_device(const struct disk_layout *d, enum part_role role)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", path, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
-/* The disk layout. BIOS: MBR, one bootable root partition (extlinux's
- * mbr.bin boots the active partition; grub embeds itself in the 1 MiB
- * gap). EFI: GPT, an EFI system partition, then root. */
-#define ESP_MIB 64
-#define ESP_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
-
-static const char *root_device(const struct recipe *r)
-{
-	return r->type.firmware == FW_EFI ? "/dev/sda2" : "/dev/sda1";
+	return xasprintf("/dev/sda%d", disk_partition(d, role)->number);
 }
 
 /* While jeos assembles, nothing needs atime or crash safety (a failed
- * build is thrown away): mount for speed. The ESP goes to /boot/efi. */
-static int mount_root(struct guest *gu, const struct recipe *r, struct jeos_error *err)
+ * build is thrown away, and with ext4 the final filesystem is written
+ * afresh on the host anyway): mount for speed. The ESP goes to /boot/efi. */
+static int mount_root(struct guest *gu, const struct recipe *r, const struct disk_layout *d,
+		      struct jeos_error *err)
 {
 	guestfs_h *g = guest_handle(gu);
+	CLEANUP_FREE char *root = part_device(d, PART_ROOT);
 	const char *opts = r->type.filesystem == FS_EXT4 ? "noatime,barrier=0,data=writeback"
 							 : "noatime";
-	if (guestfs_mount_options(g, opts, root_device(r), "/") < 0)
+	if (guestfs_mount_options(g, opts, root, "/") < 0)
 		return guest_fail(gu, err, "mounting the root filesystem");
-	if (r->type.firmware == FW_EFI &&
-	    (guestfs_mkdir_p(g, "/boot/efi") < 0 || guestfs_mount(g, "/dev/sda1", "/boot/efi") < 0))
-		return guest_fail(gu, err, "mounting the EFI system partition");
+	if (disk_partition(d, PART_ESP)) {
+		CLEANUP_FREE char *esp = part_device(d, PART_ESP);
+		if (guestfs_mkdir_p(g, "/boot/efi") < 0 || guestfs_mount(g, esp, "/boot/efi") < 0)
+			return guest_fail(gu, err, "mounting the EFI system partition");
+	}
 	return 0;
 }
 
-static int make_filesystem(struct guest *gu, const struct recipe *r, struct image *img,
-			   struct jeos_error *err)
+/* The scratch disk jeos assembles in: partitioned and, for ext4 and the
+ * ESP, formatted on the host with the layout's identities; xfs and btrfs
+ * are made in the guest (make_guest_filesystem). */
+static int create_scratch_disk(const struct recipe *r, const struct disk_layout *d,
+			       const struct assemble_options *o, const char *path,
+			       struct jeos_error *err)
+{
+	const struct partition *root = disk_partition(d, PART_ROOT);
+	struct ext4_params ep = { .label = "root", .uuid = d->root_uuid,
+				  .hash_seed = d->root_hash_seed, .epoch = o->id->epoch };
+
+	if (disk_create(d, path, o->work_dir, err) < 0 ||
+	    disk_make_esp(d, path, o->work_dir, err) < 0)
+		return -1;
+	if (r->type.filesystem != FS_EXT4)
+		return 0;
+	return ext4_mkfs(path, root->start * DISK_SECTOR, root->size * DISK_SECTOR, &ep, err);
+}
+
+static int make_guest_filesystem(struct guest *gu, const struct recipe *r,
+				 const struct disk_layout *d, struct image *img,
+				 struct jeos_error *err)
 {
 	guestfs_h *g = guest_handle(gu);
-	const char *fs = fs_type_name(r->type.filesystem);
-	int efi = r->type.firmware == FW_EFI;
+	CLEANUP_FREE char *root = part_device(d, PART_ROOT);
 
-	if (efi) {
-		int64_t esp_end = 2048 + ESP_MIB * 2048 - 1;
-		if (guestfs_part_init(g, "/dev/sda", "gpt") < 0 ||
-		    guestfs_part_add(g, "/dev/sda", "p", 2048, esp_end) < 0 ||
-		    guestfs_part_add(g, "/dev/sda", "p", esp_end + 1, -34) < 0 ||
-		    guestfs_part_set_gpt_type(g, "/dev/sda", 1, ESP_TYPE) < 0 ||
-		    guestfs_part_set_name(g, "/dev/sda", 1, "EFI") < 0 ||
-		    guestfs_part_set_name(g, "/dev/sda", 2, "root") < 0)
-			return guest_fail(gu, err, "partitioning the disk");
-		if (guestfs_mkfs_opts(g, "vfat", "/dev/sda1", GUESTFS_MKFS_OPTS_LABEL, "EFI", -1) < 0)
-			return guest_fail(gu, err, "making the EFI system partition");
-		img->esp_uuid = guestfs_vfs_uuid(g, "/dev/sda1");
-		if (!img->esp_uuid)
-			return guest_fail(gu, err, "reading the EFI partition's UUID");
-	} else if (guestfs_part_init(g, "/dev/sda", "mbr") < 0 ||
-		   guestfs_part_add(g, "/dev/sda", "p", 2048, -1) < 0 ||
-		   guestfs_part_set_bootable(g, "/dev/sda", 1, 1) < 0) {
-		return guest_fail(gu, err, "partitioning the disk");
-	}
-	if (guestfs_mkfs_opts(g, fs, root_device(r), GUESTFS_MKFS_OPTS_LABEL, "root", -1) < 0)
+	if (r->type.filesystem == FS_EXT4)
+		return 0;
+	if (guestfs_mkfs_opts(g, fs_type_name(r->type.filesystem), root,
+			      GUESTFS_MKFS_OPTS_LABEL, "root", -1) < 0)
 		return guest_fail(gu, err, "making the filesystem");
-	if (mount_root(gu, r, err) < 0)
-		return -1;
-	img->root_uuid = guestfs_vfs_uuid(g, root_device(r));
-	if (!img->root_uuid)
+	free(img->root_uuid);
+	if (!(img->root_uuid = guestfs_vfs_uuid(g, root)))
 		return guest_fail(gu, err, "reading the filesystem UUID");
 	return 0;
 }
@@ -224,9 +213,15 @@ static int configure_packages(struct guest *gu, const struct recipe *r, const st
 
 /* ---- system setup ---- */
 
-static char *hash_password(const char *plain, struct jeos_error *err)
+/* The salt comes from the identity: the same recipe and lock give the
+ * same /etc/shadow, and no two appliances or users share a salt. */
+static char *hash_password(const char *plain, const char *user, const struct identity *id,
+			   struct jeos_error *err)
 {
-	CLEANUP_FREE char *salt = crypt_gensalt_ra("$6$", 0, NULL, 0);
+	CLEANUP_FREE char *purpose = xasprintf("password salt %s", user);
+	unsigned char rbytes[16];
+	identity_bytes(id, purpose, rbytes, sizeof(rbytes));
+	CLEANUP_FREE char *salt = crypt_gensalt_ra("$6$", 0, (const char *)rbytes, sizeof(rbytes));
 	void *data = NULL;
 	int size = 0;
 	char *hash, *out = NULL;
@@ -258,7 +253,8 @@ static void add_usermod(struct strbuf *sh, const char *flags, const char *value,
 	strbuf_addch(sh, '\n');
 }
 
-static int add_users(struct strbuf *sh, const struct recipe *r, struct jeos_error *err)
+static int add_users(struct strbuf *sh, const struct recipe *r, const struct identity *id,
+		     struct jeos_error *err)
 {
 	for (size_t i = 0; i < r->nr_users; i++) {
 		const struct recipe_user *u = &r->users[i];
@@ -298,7 +294,8 @@ static int add_users(struct strbuf *sh, const struct recipe *r, struct jeos_erro
 			add_usermod(sh, "-a -G", u->groups, u->name);
 		if (u->password && *u->password) {
 			/* only the hash ever reaches the guest */
-			if (u->password_plain && !(hash = hash_password(u->password, err)))
+			if (u->password_plain &&
+			    !(hash = hash_password(u->password, u->name, id, err)))
 				return -1;
 			add_usermod(sh, "-p", hash ? hash : u->password, u->name);
 		}
@@ -323,7 +320,7 @@ static const char busybox_init[] =
 	"fi\n";
 
 static int setup_script(struct strbuf *sh, const struct recipe *r, const struct image *img,
-			struct jeos_error *err)
+			const struct identity *id, struct jeos_error *err)
 {
 	const char *tz = r->timezone ? r->timezone : "UTC";
 
@@ -375,7 +372,7 @@ static int setup_script(struct strbuf *sh, const struct recipe *r, const struct 
 		" > /etc/systemd/system/jeos-ssh-keygen.service\n"
 		"  systemctl enable jeos-ssh-keygen.service >/dev/null 2>&1\n"
 		"fi\n");
-	return add_users(sh, r, err);
+	return add_users(sh, r, id, err);
 }
 
 /* As virt-sysprep does: nothing that identifies this build or this host. */
@@ -415,7 +412,9 @@ static void remove_packages(struct strbuf *sh, const struct recipe *r)
 
 /* ---- overlays ---- */
 
-/* Tars a host directory (owners root, modes kept) and unpacks it at /. */
+/* Tars a host directory and unpacks it at /: owners root, modes kept but
+ * for group and other write, which a checkout takes from the umask (git
+ * keeps only the x bit), so the same tree gives the same image anywhere. */
 static int copy_tree(struct guest *gu, const char *dir, const char *work_dir,
 		     struct jeos_error *err)
 {
@@ -453,6 +452,7 @@ static int copy_tree(struct guest *gu, const char *dir, const char *work_dir,
 		archive_entry_set_gid(e, 0);
 		archive_entry_set_uname(e, "root");
 		archive_entry_set_gname(e, "root");
+		archive_entry_set_perm(e, archive_entry_perm(e) & ~(mode_t)022);
 		archive_write_header(out, e);
 		if (archive_entry_filetype(e) == AE_IFREG) {
 			CLEANUP_FREE char *src = xasprintf("%s%s", dir, p);
@@ -529,28 +529,28 @@ static int run_user_script(struct guest *gu, const char *host_path, const char *
 #define DEADLINE_CONFIGURE 1800
 
 /* Bump when the configured disk would come out different. */
-#define CONFIGURED_FORMAT "jeos-configured-2"
+#define CONFIGURED_FORMAT "jeos-configured-3"
 
 /* The configured root (packages unpacked and configured, nothing of the
- * recipe's own yet) depends only on this: the exact packages, the
- * filesystem, the disk size and how jeos configures. Same key, same disk,
- * so a warm build may start from a copy, as mkosi's Incremental= does. */
+ * recipe's own yet) depends only on this: the exact packages, the disk's
+ * layout and identities, the epoch and how jeos configures. Same key,
+ * same disk, so a warm build may start from a copy, as mkosi's
+ * Incremental= does. */
 static char *configured_key(const struct recipe *r, const struct pkgset *set,
-			    uint64_t disk_bytes)
+			    const struct disk_layout *d, int64_t epoch)
 {
 	struct sha256 h;
 	char hex[SHA256_HEX_LEN + 1];
-	char buf[128];
+	CLEANUP_STRBUF struct strbuf sb = STRBUF_INIT;
 	CLEANUP_FREE char *initramfs_mods = kernel_initramfs_modules(r);
 
+	strbuf_addf(&sb, "%s\n%s%s%s\n%s %s docs=%d epoch=%lld\n", CONFIGURED_FORMAT,
+		    configure_script, initramfs_conf, initramfs_mods,
+		    fs_type_name(r->type.filesystem), firmware_name(r->type.firmware),
+		    !r->exclude_docs, (long long)epoch);
+	disk_layout_describe(d, &sb);
 	sha256_init(&h);
-	sha256_update(&h, CONFIGURED_FORMAT, strlen(CONFIGURED_FORMAT));
-	sha256_update(&h, configure_script, strlen(configure_script));
-	sha256_update(&h, initramfs_conf, strlen(initramfs_conf));
-	sha256_update(&h, initramfs_mods, strlen(initramfs_mods));
-	snprintf(buf, sizeof(buf), "\n%s %s %llu docs=%d\n", fs_type_name(r->type.filesystem),
-		 firmware_name(r->type.firmware), (unsigned long long)disk_bytes, !r->exclude_docs);
-	sha256_update(&h, buf, strlen(buf));
+	sha256_update(&h, sb.buf, sb.len);
 	for (size_t i = 0; i < set->nr; i++)
 		sha256_update(&h, set->pkgs[i].sha256, strlen(set->pkgs[i].sha256));
 	sha256_final(&h, hex);
@@ -567,8 +567,9 @@ static int copy_sparse(const char *from, const char *to, struct jeos_error *err)
 /* A fresh disk: partitions, filesystem, the packages unpacked and
  * configured. Leaves the guest running with the root mounted. */
 static int make_configured_disk(const struct recipe *r, const struct pkgset *set,
-				const struct assemble_options *o, const char *disk,
-				struct image *img, struct guest **gu, struct jeos_error *err)
+				const struct assemble_options *o, const struct disk_layout *d,
+				const char *disk, struct image *img, struct guest **gu,
+				struct jeos_error *err)
 {
 	CLEANUP_UNLINK_FREE char *tar = xasprintf("%s/rootfs.tar", o->work_dir);
 	/* The tar goes in as a second, read-only drive and is unpacked by the
@@ -581,7 +582,7 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 	struct rootfs_stats st;
 	char sz[32], sz2[32];
 
-	struct rootfs_options ro = { .arch = "amd64", .mtime = o->mtime,
+	struct rootfs_options ro = { .arch = "amd64", .mtime = o->id->epoch,
 				     .exclude_docs = r->exclude_docs };
 	if (rootfs_write_tar(set, &ro, tar, &st, err) < 0)
 		return -1;
@@ -593,11 +594,12 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 				 "raise it or leave <size> out to fit the content",
 				 r->path, r->type.line, human_size(img->disk_bytes, sz),
 				 human_size(st.bytes + SIZE_MARGIN(st.bytes), sz2));
-	if (create_sparse(disk, img->disk_bytes, err) < 0 ||
+	if (create_scratch_disk(r, d, o, disk, err) < 0 ||
 	    guest_open(gu, drives, 2, NULL, err) < 0)
 		return -1;
+	guest_set_script_epoch(*gu, o->id->epoch);
 	guest_set_deadline(*gu, DEADLINE_SHORT);
-	if (make_filesystem(*gu, r, img, err) < 0)
+	if (make_guest_filesystem(*gu, r, d, img, err) < 0 || mount_root(*gu, r, d, err) < 0)
 		return -1;
 	progress("unpack", 0, 0, "streaming %s into the guest", human_size(st.bytes, sz));
 	/* guestfs_debug "sh" runs in the appliance, outside the (still
@@ -614,8 +616,9 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 
 /* Saves the configured disk for later builds: unmounted, so the copy is
  * a clean filesystem. A failure to save costs only time: warn. */
-static int save_configured(struct guest *gu, const struct recipe *r, const char *disk,
-			   const char *cached, struct jeos_error *err)
+static int save_configured(struct guest *gu, const struct recipe *r,
+			   const struct disk_layout *d, const char *disk, const char *cached,
+			   struct jeos_error *err)
 {
 	guestfs_h *g = guest_handle(gu);
 	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(cached);
@@ -625,24 +628,24 @@ static int save_configured(struct guest *gu, const struct recipe *r, const char 
 		return guest_fail(gu, err, "unmounting the configured root");
 	if (copy_sparse(disk, tmp, &cerr) < 0 || commit_file(&tmp, cached, &cerr) < 0)
 		log_warn("cannot cache the configured root: %s", cerr.msg);
-	return mount_root(gu, r, err);
+	return mount_root(gu, r, d, err);
 }
 
-static int open_configured(const struct recipe *r, const char *cached, const char *disk,
-			   struct image *img, struct guest **gu, struct jeos_error *err)
+static int open_configured(const struct recipe *r, const struct disk_layout *d,
+			   const char *cached, const char *disk, struct image *img,
+			   struct guest **gu, struct jeos_error *err)
 {
 	struct guest_drive drive = { .path = disk, .format = "raw", .cachemode = "unsafe" };
+	CLEANUP_FREE char *root = part_device(d, PART_ROOT);
 
-	if (copy_sparse(cached, disk, err) < 0 || guest_open(gu, &drive, 1, NULL, err) < 0)
+	if (copy_sparse(cached, disk, err) < 0 || guest_open(gu, &drive, 1, NULL, err) < 0 ||
+	    mount_root(*gu, r, d, err) < 0)
 		return -1;
-	if (mount_root(*gu, r, err) < 0)
-		return -1;
-	img->root_uuid = guestfs_vfs_uuid(guest_handle(*gu), root_device(r));
-	if (!img->root_uuid)
-		return guest_fail(*gu, err, "reading the filesystem UUID");
-	if (r->type.firmware == FW_EFI &&
-	    !(img->esp_uuid = guestfs_vfs_uuid(guest_handle(*gu), "/dev/sda1")))
-		return guest_fail(*gu, err, "reading the EFI partition's UUID");
+	if (r->type.filesystem != FS_EXT4) {
+		free(img->root_uuid);
+		if (!(img->root_uuid = guestfs_vfs_uuid(guest_handle(*gu), root)))
+			return guest_fail(*gu, err, "reading the filesystem UUID");
+	}
 	return 0;
 }
 
@@ -657,42 +660,80 @@ static char *installed_from_set(const struct pkgset *set)
 	return strbuf_detach(&sb);
 }
 
+/* The final disk, made on the host from the (unmounted) scratch disk: a
+ * fresh partition table, the root filesystem rewritten file by file in
+ * byte order with clamped times (ext4.h), the ESP likewise, then the
+ * bootloader's pieces outside the filesystems (boot.h). A filesystem a
+ * kernel has mounted read-write is never reproducible; this one is. */
+static int write_final_disk(const struct recipe *r, const struct disk_layout *d,
+			    const struct assemble_options *o, const char *scratch,
+			    const char *final, struct image *img, struct jeos_error *err)
+{
+	const struct partition *root = disk_partition(d, PART_ROOT);
+	struct ext4_params ep = { .label = "root", .uuid = d->root_uuid,
+				  .hash_seed = d->root_hash_seed, .epoch = o->id->epoch };
+	struct ext4_stats st;
+	uint64_t off = root->start * DISK_SECTOR;
+
+	progress("finish", 0, 0, "writing the final filesystem");
+	if (disk_create(d, final, o->work_dir, err) < 0 ||
+	    disk_make_esp(d, final, o->work_dir, err) < 0 ||
+	    ext4_mkfs(final, off, root->size * DISK_SECTOR, &ep, err) < 0 ||
+	    ext4_copy_tree(scratch, off, final, off, o->id->epoch, &st, err) < 0 ||
+	    disk_copy_esp(d, scratch, final, o->work_dir, o->id->epoch, err) < 0 ||
+	    boot_finish(r, d, scratch, final, err) < 0)
+		return -1;
+	progress_done();
+	img->used_bytes = st.bytes_used;
+	return 0;
+}
+
 int assemble_image(const struct recipe *r, const struct pkgset *set,
 		   const struct assemble_options *o, const char *raw_path,
 		   struct image *img, struct jeos_error *err)
 {
 	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(raw_path);
+	CLEANUP_UNLINK_FREE char *scratch = xasprintf("%s/scratch.raw", o->work_dir);
 	CLEANUP_FREE char *key = NULL, *cached = NULL;
 	struct strbuf setup = STRBUF_INIT;
+	struct disk_layout d;
 	struct guest *gu = NULL;
 	guestfs_h *g;
 	double start = now_seconds();
+	int ext4 = r->type.filesystem == FS_EXT4;
 	int rc = -1;
 	char sz[32], sz2[32];
 
 	memset(img, 0, sizeof(*img));
 	img->disk_bytes = r->type.size_bytes ? r->type.size_bytes : auto_size(set);
-	key = configured_key(r, set, img->disk_bytes);
+	disk_layout_init(&d, r, img->disk_bytes, o->id);
+	img->root_uuid = xstrdup(d.root_uuid);
+	img->root_partuuid = xstrdup(disk_partition(&d, PART_ROOT)->guid);
+	if (disk_partition(&d, PART_ESP))
+		img->esp_uuid = xstrdup(d.esp_volid);
+	key = configured_key(r, set, &d, o->id->epoch);
 	if (o->cache_dir)
 		cached = xasprintf("%s/configured/%s.raw", o->cache_dir, key);
 	if (cached && access(cached, R_OK) == 0) {
 		stage(1, "configured root from the cache", start);
-		if (open_configured(r, cached, tmp, img, &gu, err) < 0)
+		if (open_configured(r, &d, cached, scratch, img, &gu, err) < 0)
 			goto out;
 	} else {
 		stage(1, "packages: unpack on the host, configure in the guest", start);
-		if (make_configured_disk(r, set, o, tmp, img, &gu, err) < 0)
+		if (make_configured_disk(r, set, o, &d, scratch, img, &gu, err) < 0)
 			goto out;
 		if (cached) {
 			CLEANUP_FREE char *dir = xasprintf("%s/configured", o->cache_dir);
-			if (mkdir_p(dir, 0755, err) < 0 || save_configured(gu, r, tmp, cached, err) < 0)
+			if (mkdir_p(dir, 0755, err) < 0 ||
+			    save_configured(gu, r, &d, scratch, cached, err) < 0)
 				goto out;
 		}
 	}
 	g = guest_handle(gu);
+	guest_set_script_epoch(gu, o->id->epoch);
 	stage(2, "setup: users, system, overlays, config.sh", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
-	if (setup_script(&setup, r, img, err) < 0 ||
+	if (setup_script(&setup, r, img, o->id, err) < 0 ||
 	    guest_run_script(gu, "system setup", setup.buf, err) < 0 ||
 	    apply_overlays(gu, r, o, err) < 0 ||
 	    (r->config_sh && run_user_script(gu, r->config_sh, "config.sh", err) < 0))
@@ -715,7 +756,7 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 		log_info("kernel modules trimmed: %zu kept, %zu removed, %.1f -> %.1f MiB",
 			 kt.kept, kt.removed, kt.kib_before / 1024.0, kt.kib_after / 1024.0);
 	}
-	stage(5, "finish: images.sh, hygiene, trim", start);
+	stage(5, "finish: images.sh, hygiene, final disk", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
 	if ((r->images_sh && run_user_script(gu, r->images_sh, "images.sh", err) < 0) ||
 	    guest_run_script(gu, "cleaning the image", hygiene_script, err) < 0)
@@ -727,17 +768,31 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 		guest_fail(gu, err, "listing the installed packages");
 		goto out;
 	}
-	struct guestfs_statvfs *sv = guestfs_statvfs(g, "/");
-	if (sv) {
-		img->used_bytes = (uint64_t)(sv->blocks - sv->bfree) * (uint64_t)sv->frsize;
-		guestfs_free_statvfs(sv);
+	if (!ext4) {
+		/* xfs and btrfs stay as the guest left them (not reproducible) */
+		struct guestfs_statvfs *sv = guestfs_statvfs(g, "/");
+		if (sv) {
+			img->used_bytes = (uint64_t)(sv->blocks - sv->bfree) * (uint64_t)sv->frsize;
+			guestfs_free_statvfs(sv);
+		}
+		if (guestfs_fstrim(g, "/", -1) < 0) {
+			guest_fail(gu, err, "trimming");
+			goto out;
+		}
 	}
-	if (guestfs_fstrim(g, "/", -1) < 0 || guestfs_umount_all(g) < 0) {
-		guest_fail(gu, err, "trimming and unmounting");
+	if (guestfs_umount_all(g) < 0) {
+		guest_fail(gu, err, "unmounting");
 		goto out;
 	}
 	if (guest_shutdown(gu, err) < 0)
 		goto out;
+	if (ext4) {
+		if (write_final_disk(r, &d, o, scratch, tmp, img, err) < 0)
+			goto out;
+	} else if (rename(scratch, tmp) < 0) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "renaming %s: %s", scratch, strerror(errno));
+		goto out;
+	}
 	if (commit_file(&tmp, raw_path, err) < 0)
 		goto out;
 	img->raw_path = xstrdup(raw_path);
@@ -754,6 +809,7 @@ void image_free(struct image *img)
 {
 	free(img->raw_path);
 	free(img->root_uuid);
+	free(img->root_partuuid);
 	free(img->esp_uuid);
 	free(img->kernel_version);
 	free(img->installed);

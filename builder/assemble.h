@@ -4,9 +4,9 @@
  * devices and no mounts on the host.
  *
  * Stages (each reported as progress):
- *   packages  sparse raw file; BIOS: MBR, one bootable root partition;
- *             EFI: GPT, a 64 MiB EFI system partition (vfat), root; the
- *             recipe's filesystem with a label and UUID;
+ *   packages  a sparse scratch disk laid out as disk.h says (GPT, ESP or
+ *             BIOS boot partition, root), ext4 and the ESP made on the
+ *             host with the identity's UUIDs (identity.h);
  *             the host-made tar of all packages (rootfs.h) streamed in;
  *             preinst, then dpkg --configure -a (services blocked). The
  *             result is cached under a hash of exactly what made it, and
@@ -15,12 +15,21 @@
  *             overlays, root/, archives, config.sh, then the recipe's
  *             uninstall (with dependents) and delete (alone) packages
  *   boot      kernel command line and bootloader (boot.h)
- *   finish    images.sh, hygiene, fstrim, unmount
+ *   finish    images.sh, hygiene, unmount; then, on the host, the final
+ *             disk: a fresh partition table, the root filesystem rewritten
+ *             from the scratch one in byte order with every time clamped
+ *             to the epoch (ext4.h), the ESP likewise, the bootloader's
+ *             boot code carried over (boot_finish). The scratch disk was
+ *             mounted read-write by a kernel and is never reproducible;
+ *             the final disk is, byte for byte. xfs and btrfs images are
+ *             the scratch disk itself (fstrimmed), and not reproducible.
+ * Guest scripts (dpkg's, config.sh, images.sh) see SOURCE_DATE_EPOCH.
  */
 #ifndef JEOS_ASSEMBLE_H
 #define JEOS_ASSEMBLE_H
 
 #include <stdint.h>
+#include "identity.h"
 #include "kernel.h"
 #include "pkgset.h"
 #include "recipe.h"
@@ -31,6 +40,7 @@ struct image {
 	uint64_t disk_bytes;  /* its virtual size */
 	uint64_t used_bytes;  /* used in the root filesystem */
 	char *root_uuid;
+	char *root_partuuid;  /* the root partition's GPT GUID */
 	char *esp_uuid;       /* EFI firmware: the EFI system partition's */
 	char *kernel_version; /* e.g. "6.1.0-28-cloud-amd64" */
 	char *installed;      /* "name version arch\n" per package in the image */
@@ -40,7 +50,7 @@ struct assemble_options {
 	const char *overlays_dir;  /* the project's overlays/ */
 	const char *work_dir;      /* scratch space for the rootfs tar */
 	const char *cache_dir;     /* keeps configured roots; NULL: none */
-	int64_t mtime;             /* stamps files jeos writes */
+	const struct identity *id; /* seeds and the epoch every time is clamped to */
 	const struct built_kernel *kernel; /* <jeos:kernel build="true">, else NULL */
 };
 

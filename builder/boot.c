@@ -2,8 +2,13 @@
 #include "boot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "ext4.h"
+#include "extlinux.h"
 
 /* The newest /boot/vmlinuz-* (glob order is sorted). */
 static int find_kernel(struct guest *gu, struct image *img, struct jeos_error *err)
@@ -28,26 +33,12 @@ static int find_kernel(struct guest *gu, struct image *img, struct jeos_error *e
 }
 
 /* Without an initramfs (a built kernel) nobody resolves root=UUID=: the
- * kernel itself understands only root=PARTUUID=, which for an MBR disk is
- * its disk signature and the partition number. */
-static char *mbr_partuuid(struct guest *gu, struct jeos_error *err)
-{
-	size_t n = 0;
-	CLEANUP_FREE char *sig = guestfs_pread_device(guest_handle(gu), "/dev/sda", 4, 440, &n);
-
-	if (!sig || n != 4) {
-		guest_fail(gu, err, "reading the disk signature");
-		return NULL;
-	}
-	return xasprintf("%02x%02x%02x%02x-01", (unsigned char)sig[3], (unsigned char)sig[2],
-			 (unsigned char)sig[1], (unsigned char)sig[0]);
-}
-
+ * kernel itself understands only root=PARTUUID=. */
 static void kernel_cmdline(struct strbuf *sb, const struct recipe *r, const struct image *img,
-			   const char *partuuid)
+			   int partuuid)
 {
 	if (partuuid)
-		strbuf_addf(sb, "root=PARTUUID=%s rootfstype=%s rootwait ro", partuuid,
+		strbuf_addf(sb, "root=PARTUUID=%s rootfstype=%s rootwait ro", img->root_partuuid,
 			    fs_type_name(r->type.filesystem));
 	else
 		strbuf_addf(sb, "root=UUID=%s ro", img->root_uuid);
@@ -68,7 +59,7 @@ static int install_extlinux(struct guest *gu, const struct recipe *r, struct ima
 	struct strbuf conf = STRBUF_INIT;
 	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
 	struct strbuf mbr = STRBUF_INIT;
-	CLEANUP_FREE char *partuuid = NULL;
+	int partuuid = 0;
 	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
 	int rc = -1;
 
@@ -90,8 +81,8 @@ static int install_extlinux(struct guest *gu, const struct recipe *r, struct ima
 	strbuf_addf(&conf, "LABEL jeos\n  LINUX /boot/vmlinuz-%s\n", img->kernel_version);
 	if (guestfs_is_file(g, initrd) > 0)
 		strbuf_addf(&conf, "  INITRD %s\n", initrd);
-	else if (!(partuuid = mbr_partuuid(gu, err)))
-		goto out;
+	else
+		partuuid = 1;
 	strbuf_addstr(&conf, "  APPEND ");
 	kernel_cmdline(&conf, r, img, partuuid);
 	strbuf_addch(&conf, '\n');
@@ -121,7 +112,7 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 
 	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
 	/* grub-mkconfig finds the kernel and the root itself; without an
-	 * initramfs it must name the root by PARTUUID (see mbr_partuuid) */
+	 * initramfs it must name the root by PARTUUID (see kernel_cmdline) */
 	int partuuid = guestfs_is_file(guest_handle(gu), initrd) <= 0;
 	strbuf_addf(&sh,
 		"export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
@@ -155,6 +146,38 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 	return rc;
 }
 
+/* systemd-boot reads only the ESP: its EFI binary (package
+ * systemd-boot-efi) goes to the removable-media path, the kernel and
+ * initramfs are copied beside a loader entry, as Kiwi does. A kernel
+ * update inside the appliance does not refresh those copies. */
+static int install_systemd_boot(struct guest *gu, const struct recipe *r, struct image *img,
+				struct jeos_error *err)
+{
+	struct strbuf sh = STRBUF_INIT;
+	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
+	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
+	int has_initrd = guestfs_is_file(guest_handle(gu), initrd) > 0;
+	int rc;
+
+	strbuf_addf(&sh,
+		"esp=/boot/efi\n"
+		"mkdir -p $esp/EFI/BOOT $esp/loader/entries $esp/jeos\n"
+		"cp /usr/lib/systemd/boot/efi/systemd-bootx64.efi $esp/EFI/BOOT/BOOTX64.EFI\n"
+		"cp /boot/vmlinuz-%s $esp/jeos/vmlinuz\n", img->kernel_version);
+	if (has_initrd)
+		strbuf_addf(&sh, "cp %s $esp/jeos/initrd.img\n", initrd);
+	/* timeout 0 boots the default at once; the menu key still works */
+	strbuf_addf(&sh, "printf 'default jeos.conf\\ntimeout %d\\n' > $esp/loader/loader.conf\n"
+		    "cat > $esp/loader/entries/jeos.conf <<'EOF'\n"
+		    "title %s\nlinux /jeos/vmlinuz\n%soptions ", timeout, r->name,
+		    has_initrd ? "initrd /jeos/initrd.img\n" : "");
+	kernel_cmdline(&sh, r, img, !has_initrd);
+	strbuf_addstr(&sh, "\nEOF\n");
+	rc = guest_run_script(gu, "installing systemd-boot", sh.buf, err);
+	strbuf_release(&sh);
+	return rc;
+}
+
 int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
 		 struct jeos_error *err)
 {
@@ -162,10 +185,77 @@ int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
 		return -1;
 	if (r->type.bootloader == BL_EXTLINUX)
 		return install_extlinux(gu, r, img, err);
-	if (r->type.bootloader == BL_GRUB2)
-		return install_grub(gu, r, img, err);
-	return jeos_fail(err, JEOS_EXIT_USAGE,
-			 "%s:%u: error: bootloader %s is not implemented yet; "
-			 "use grub2 (BIOS or EFI) or extlinux (BIOS)", r->path, r->type.line,
-			 bootloader_name(r->type.bootloader));
+	if (r->type.bootloader == BL_SYSTEMD_BOOT)
+		return install_systemd_boot(gu, r, img, err);
+	return install_grub(gu, r, img, err);
+}
+
+/* extlinux's boot sector points at ldlinux.sys's first sector, and
+ * ldlinux.sys lists its own sectors: both name places in the scratch
+ * filesystem, so they are re-pointed at the final one's (extlinux.h). */
+static int finish_extlinux(const struct partition *root, const char *scratch,
+			   const char *final, struct jeos_error *err)
+{
+	uint64_t off = root->start * DISK_SECTOR;
+	CLEANUP_FREE uint64_t *sectors = NULL;
+	CLEANUP_FREE unsigned char *ldlinux = NULL;
+	unsigned char vbr[DISK_SECTOR];
+	size_t nr = 0;
+	int in = -1, out = -1, rc = -1;
+
+	if (ext4_file_sectors(final, off, "/boot/extlinux/ldlinux.sys", &sectors, &nr, err) < 0)
+		return -1;
+	struct extlinux_place place = { .part_start = root->start, .part_sectors = root->size,
+					.sectors = sectors, .nr_sectors = nr };
+	ldlinux = xmalloc(nr * DISK_SECTOR);
+	in = open(scratch, O_RDONLY | O_CLOEXEC);
+	out = open(final, O_RDWR | O_CLOEXEC);
+	if (in < 0 || out < 0 || pread(in, vbr, sizeof(vbr), (off_t)off) != sizeof(vbr)) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "reading extlinux's boot sector: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++)
+		if (pread(out, ldlinux + i * DISK_SECTOR, DISK_SECTOR,
+			  (off_t)(off + sectors[i] * DISK_SECTOR)) != DISK_SECTOR) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "reading ldlinux.sys: %s", strerror(errno));
+			goto out;
+		}
+	if (extlinux_repatch(ldlinux, nr * DISK_SECTOR, vbr, &place, err) < 0)
+		goto out;
+	for (size_t i = 0; i < nr; i++)
+		if (pwrite(out, ldlinux + i * DISK_SECTOR, DISK_SECTOR,
+			   (off_t)(off + sectors[i] * DISK_SECTOR)) != DISK_SECTOR) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "writing ldlinux.sys: %s", strerror(errno));
+			goto out;
+		}
+	if (pwrite(out, vbr, sizeof(vbr), (off_t)off) != sizeof(vbr)) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "writing extlinux's boot sector: %s",
+			  strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+int boot_finish(const struct recipe *r, const struct disk_layout *d, const char *scratch,
+		const char *final, struct jeos_error *err)
+{
+	const struct partition *bios_boot = disk_partition(d, PART_BIOS_BOOT);
+
+	if (r->type.firmware == FW_EFI)
+		return 0; /* all of it is in the ESP */
+	/* the boot code: gptmbr.bin, or grub's boot.img pointing at core.img */
+	if (disk_copy_bytes(scratch, final, 0, 440, err) < 0)
+		return -1;
+	if (bios_boot)
+		return disk_copy_bytes(scratch, final, bios_boot->start * DISK_SECTOR,
+				       bios_boot->size * DISK_SECTOR, err);
+	if (r->type.bootloader == BL_EXTLINUX)
+		return finish_extlinux(disk_partition(d, PART_ROOT), scratch, final, err);
+	return 0;
 }

@@ -204,6 +204,7 @@ out:
 struct guest {
 	guestfs_h *g;
 	int verbose;
+	int64_t script_epoch; /* SOURCE_DATE_EPOCH for scripts; < 0: none */
 	enum guest_accel accel;
 	int launching, launched;
 
@@ -466,6 +467,11 @@ int guest_fail(struct guest *gu, struct jeos_error *err, const char *fmt, ...)
 	return jeos_fail(err, JEOS_EXIT_FAILED, "%s", sb.buf);
 }
 
+void guest_set_script_epoch(struct guest *gu, int64_t epoch)
+{
+	gu->script_epoch = epoch;
+}
+
 int guest_run_script(struct guest *gu, const char *what, const char *script,
 		     struct jeos_error *err)
 {
@@ -474,7 +480,11 @@ int guest_run_script(struct guest *gu, const char *what, const char *script,
 
 	if (guestfs_write(gu->g, path, script, strlen(script)) < 0)
 		return guest_fail(gu, err, "%s", what);
-	out = guestfs_sh(gu->g, "sh -e /.jeos-script 1>&2; rc=$?; rm -f /.jeos-script; exit $rc");
+	CLEANUP_FREE char *env = gu->script_epoch >= 0
+		? xasprintf("SOURCE_DATE_EPOCH=%lld ", (long long)gu->script_epoch) : xstrdup("");
+	CLEANUP_FREE char *cmd = xasprintf("%ssh -e /.jeos-script 1>&2; rc=$?;"
+					   " rm -f /.jeos-script; exit $rc", env);
+	out = guestfs_sh(gu->g, cmd);
 	if (!out)
 		return guest_fail(gu, err, "%s", what);
 	return 0;
@@ -559,6 +569,8 @@ int guest_open(struct guest **out, const struct guest_drive *drives,
 	pthread_condattr_t ca;
 	double t0 = now_seconds();
 	int rc = -1;
+
+	gu->script_epoch = -1;
 
 	*out = NULL;
 	gu->verbose = o->verbose;

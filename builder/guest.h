@@ -90,6 +90,10 @@ void guest_set_deadline(struct guest *gu, unsigned seconds);
 int guest_fail(struct guest *gu, struct jeos_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Scripts run with SOURCE_DATE_EPOCH=epoch in their environment (dpkg,
+ * shadow, mkinitramfs and friends then stamp that time, not today's). */
+void guest_set_script_epoch(struct guest *gu, int64_t epoch);
+
 /* Runs a shell script (sh -e) in the mounted root: a chroot with /dev,
  * /proc and /sys bound by libguestfs. On failure err carries the script's
  * output (it runs with stdout sent to stderr, which libguestfs reports). */

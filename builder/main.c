@@ -36,6 +36,7 @@ struct common_opts {
 	const char *lock_path; /* --lock */
 	int download;
 	int update;            /* lock --update */
+	int check_reproducible; /* build --check-reproducible */
 };
 
 static const char usage_main[] =
@@ -106,6 +107,7 @@ static const char usage_lock[] =
 static const char usage_build[] =
 	"usage: jeos build RECIPE -o OUTDIR [--profile P]... [--mirror NAME=URI]...\n"
 	"                  [--format LIST] [--lock FILE] [--cache DIR] [--quiet]\n"
+	"                  [--check-reproducible]\n"
 	"\n"
 	"Build the appliance: OUTDIR/NAME.amd64-VERSION.raw plus the recipe's formats\n"
 	"(ovf: the directory NAME...-ovf), NAME...libvirt.xml (a KVM domain), NAME...packages\n"
@@ -119,6 +121,10 @@ static const char usage_build[] =
 	"                        raw, raw.zst, qcow2, vmdk, ovf, ova\n"	"  -k, --kernel-source DIR  with <jeos:kernel build=\"true\">: an unpacked\n"
 	"                        kernel tree instead of the recipe's source package\n"
 	"  -l, --lock FILE       the lock file [RECIPE-DIR/NAME.lock]\n"
+	"  -R, --check-reproducible  build a second time, configuring afresh, in\n"
+	"                        another directory, time zone, umask and environment\n"
+	"                        order, and compare every output (exit 1 on a difference,\n"
+	"                        naming the files that differ)\n"
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
 	"  -c, --cache DIR       the package cache [$XDG_CACHE_HOME/jeos]\n"
@@ -201,6 +207,7 @@ static const struct option common_long[] = {
 	{ "kernel-source", required_argument, NULL, 'k' },
 	{ "lock", required_argument, NULL, 'l' },
 	{ "update", no_argument, NULL, 'u' },
+	{ "check-reproducible", no_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -220,7 +227,7 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uk:h", common_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uk:Rh", common_long, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->profiles = xrealloc(o->profiles, (o->nr_profiles + 2) * sizeof(*o->profiles));
@@ -261,6 +268,12 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 			break;
 		case 'k':
 			o->kernel_source = optarg;
+			break;
+		case 'R':
+			if (usage != usage_build)
+				return usage_error(usage, "%s", "--check-reproducible is an option of"
+						   " jeos build");
+			o->check_reproducible = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -400,7 +413,8 @@ static int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	if (recipe_load(&r, o.recipe_path, &o.recipe, &err) < 0 ||
-	    build_appliance(r, &bo, &err) < 0) {
+	    (o.check_reproducible ? build_check_reproducible(r, &bo, &err)
+				  : build_appliance(r, &bo, &err)) < 0) {
 		fprintf(stderr, "%s%s\n", strstr(err.msg, "error: ") ? "" : "jeos: error: ", err.msg);
 		rc = err.code;
 		goto out;

@@ -320,7 +320,7 @@ static const struct elem_spec {
 	{ "profiles", "", "profile" },
 	{ "profile", "name description import", "" },
 	{ "preferences", "profiles",
-	  "version packagemanager locale keytable timezone rpm-check-signatures rpm-excludedocs type jeos:hostname jeos:kernel" },
+	  "version packagemanager locale keytable timezone rpm-check-signatures rpm-excludedocs type jeos:hostname jeos:kernel jeos:identity" },
 	{ "version", "", "" }, { "packagemanager", "", "" }, { "locale", "", "" },
 	{ "keytable", "", "" }, { "timezone", "", "" }, { "rpm-check-signatures", "", "" }, { "rpm-excludedocs", "", "" },
 	{ "type", "image filesystem format formatoptions firmware kernelcmdline bootpartition devicepersistency primary",
@@ -341,6 +341,7 @@ static const struct elem_spec {
 	{ "include", "from", "" },
 	{ "drivers", "profiles", "file" }, { "strip", "type profiles", "file" }, { "file", "name", "" },
 	{ "jeos:hostname", "", "" },
+	{ "jeos:identity", "seed", "" },
 	{ "jeos:kernel", "package config source build modules", "" },
 	{ "jeos:overlay", "name profiles", "" },
 	{ "jeos:hostdev", "type address driver interface mac", "" },
@@ -970,6 +971,8 @@ static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
 			r->exclude_docs = !strcmp(v, "true");
 		} else if (is_jeos_elem(k, "hostname"))
 			replace(&r->hostname, text_of(k));
+		else if (is_jeos_elem(k, "identity"))
+			replace(&r->identity_seed, dup_attr(k, "seed"));
 		else if (is_jeos_elem(k, "kernel"))
 			read_kernel(k, &r->kernel);
 		else if (is_elem(k, "type")) {
@@ -1147,20 +1150,22 @@ static void add_bootloader_packages(struct recipe *r)
 {
 	static const char *const grub_bios[] = { "grub-pc-bin", "grub2-common" };
 	static const char *const grub_efi[] = { "grub-efi-amd64-bin", "grub2-common" };
-	const char *const *grub = r->type.firmware == FW_EFI ? grub_efi : grub_bios;
+	static const char *const systemd_boot[] = { "systemd-boot-efi", NULL };
+	const char *const *own = r->type.bootloader == BL_SYSTEMD_BOOT ? systemd_boot :
+				 r->type.firmware == FW_EFI ? grub_efi : grub_bios;
 
-	if (r->type.bootloader != BL_GRUB2)
+	if (r->type.bootloader == BL_EXTLINUX)
 		return;
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < 2 && own[k]; k++) {
 		size_t i, n = r->nr_packages[PKGS_IMAGE];
-		for (i = 0; i < n && strcmp(r->packages[PKGS_IMAGE][i].name, grub[k]); i++)
+		for (i = 0; i < n && strcmp(r->packages[PKGS_IMAGE][i].name, own[k]); i++)
 			;
 		if (i < n)
 			continue;
 		r->packages[PKGS_IMAGE] = xrealloc(r->packages[PKGS_IMAGE],
 						   (n + 1) * sizeof(*r->packages[PKGS_IMAGE]));
 		r->packages[PKGS_IMAGE][n] = (struct recipe_package){
-			.name = xstrdup(grub[k]), .line = r->type.line,
+			.name = xstrdup(own[k]), .line = r->type.line,
 		};
 		r->nr_packages[PKGS_IMAGE]++;
 	}
@@ -1403,6 +1408,7 @@ void recipe_free(struct recipe *r)
 	free(r->keytable);
 	free(r->timezone);
 	free(r->hostname);
+	free(r->identity_seed);
 	free_words(r->profiles);
 	free(r->type.image);
 	free(r->type.kernelcmdline);

@@ -128,6 +128,9 @@ struct recipe {
 	char *version;
 	char *packagemanager;
 	char *locale, *keytable, *timezone, *hostname;
+	/* <jeos:identity seed=...>: replaces the seed of the image's UUIDs and
+	 * GUIDs (identity.h); NULL: derived from name, version and lock */
+	char *identity_seed;
 	int recommends;        /* jeos:recommends="true" on <packages> */
 	int minbase;           /* bootstrap = minbase + the listed packages (default);
 				* jeos:variant="custom": only the listed ones */

@@ -428,12 +428,23 @@ static void add_log_tail(struct jeos_error *err, const char *log, int lines)
 
 int run_program_logged(char *const argv[], const char *log, struct jeos_error *err)
 {
+	return run_program_io(argv, NULL, log, err);
+}
+
+int run_program_io(char *const argv[], const char *input, const char *log,
+		   struct jeos_error *err)
+{
 	int status;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		if (input) {
+			int fd = open(input, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+				_exit(126);
+		}
 		if (log) {
 			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)

@@ -121,6 +121,9 @@ int run_program(char *const argv[], struct jeos_error *err);
 /* The same with stdout and stderr appended to LOG (NULL: inherited); on
  * failure the error ends with the log's last lines. */
 int run_program_logged(char *const argv[], const char *log, struct jeos_error *err);
+/* The same with stdin read from the file INPUT (NULL: inherited). */
+int run_program_io(char *const argv[], const char *input, const char *log,
+		   struct jeos_error *err);
 
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
@@ -135,6 +138,35 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void progress(const char *stage, size_t n, size_t total, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void progress_done(void);
+
+/* Little-endian integers in byte buffers (on-disk formats). */
+static inline uint32_t le16_get(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+static inline uint32_t le32_get(const unsigned char *p)
+{
+	return le16_get(p) | le16_get(p + 2) << 16;
+}
+static inline uint64_t le64_get(const unsigned char *p)
+{
+	return le32_get(p) | (uint64_t)le32_get(p + 4) << 32;
+}
+static inline void le16_put(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+static inline void le32_put(unsigned char *p, uint32_t v)
+{
+	le16_put(p, v);
+	le16_put(p + 2, v >> 16);
+}
+static inline void le64_put(unsigned char *p, uint64_t v)
+{
+	le32_put(p, (uint32_t)v);
+	le32_put(p + 4, (uint32_t)(v >> 32));
+}
 
 /* "12.3 MiB" into buf */
 const char *human_size(uint64_t bytes, char buf[32]);
