@@ -22,7 +22,8 @@
 #define PART_START 2048
 #define MOVED_MIB 80
 #define MOVED_START 4096
-#define MOVED_SECTORS (MOVED_MIB * 2048 - MOVED_START)
+/* GPT as jeos lays disks out, leaving room for the backup table */
+#define MOVED_SECTORS (MOVED_MIB * 2048 - MOVED_START - 2048)
 #define BOOT_SECONDS 60
 
 static void repatch_ok(unsigned char *ld, size_t len, unsigned char *vbr,
@@ -476,9 +477,10 @@ static char *boot_disk(const char *dir, const char *disk, const char *const *nee
 	return out;
 }
 
-/* The filesystem at sector 4096 of a bigger disk, with ldlinux.sys moved
- * to other blocks, scattered by a filesystem-level writer (debugfs) as a
- * rewrite would, and nothing left at its old place. */
+/* The filesystem at sector 4096 of a bigger GPT disk (gptmbr.bin, as jeos
+ * lays disks out), with ldlinux.sys moved to other blocks, scattered by a
+ * filesystem-level writer (debugfs) as a rewrite would, and nothing left
+ * at its old place. */
 static void test_moved_boots(void **state)
 {
 	struct install *in = *state;
@@ -537,8 +539,8 @@ static void test_moved_boots(void **state)
 	assert_null(strstr(used, "marked in use"));
 	assert_non_null(strstr(used, "not in use"));
 
-	test_shf("truncate -s %dM '%s' && printf 'label: dos\\nstart=%d, size=%d, type=83, "
-		 "bootable\\n' | sfdisk -q '%s' && dd if='%s' of='%s' bs=440 count=1 "
+	test_shf("truncate -s %dM '%s' && printf 'label: gpt\\nstart=%d, size=%d, "
+		 "attrs=LegacyBIOSBootable\\n' | sfdisk -q '%s' && dd if='%s' of='%s' bs=440 count=1 "
 		 "conv=notrunc status=none && dd if='%s' of='%s' bs=512 seek=%d conv=notrunc "
 		 "status=none", MOVED_MIB, disk, MOVED_START, MOVED_SECTORS, disk,
 		 EXTLINUX_MBR, disk, fs, disk, MOVED_START);
