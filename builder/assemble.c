@@ -684,7 +684,7 @@ static int write_final_disk(const struct recipe *r, const struct disk_layout *d,
 	    boot_finish(r, d, scratch, final, err) < 0)
 		return -1;
 	progress_done();
-	img->used_bytes = st.bytes_used;
+	img->used_bytes = st.bytes_tree;
 	return 0;
 }
 

@@ -733,6 +733,7 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 	struct copy c = { .src_name = src_image, .dst_name = dst_image, .epoch = epoch,
 			  .path = STRBUF_INIT, .err = err };
 	struct ext2_inode_large root;
+	blk64_t empty_used;
 	errcode_t rc;
 	int ret = -1;
 
@@ -754,6 +755,7 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 		goto out;
 	}
 	c.dst->now = epoch; /* what libext2fs stamps, s_wtime included */
+	empty_used = ext2fs_blocks_count(c.dst->super) - ext2fs_free_blocks_count(c.dst->super);
 	if ((rc = ext2fs_read_bitmaps(c.dst))) {
 		dst_fail(&c, rc);
 		goto out;
@@ -766,6 +768,7 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 		goto out;
 	c.st.bytes_used = (ext2fs_blocks_count(c.dst->super) -
 			   ext2fs_free_blocks_count(c.dst->super)) * c.dst->blocksize;
+	c.st.bytes_tree = c.st.bytes_used - empty_used * c.dst->blocksize;
 	if (close_fs(&c.dst, dst_image, err) < 0)
 		goto out;
 	if (st)

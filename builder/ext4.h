@@ -36,6 +36,8 @@ struct ext4_stats {
 			       * several names counts once) */
 	uint64_t dirs;        /* directories, the root and lost+found included */
 	uint64_t bytes_used;  /* the destination's blocks in use, metadata included */
+	uint64_t bytes_tree;  /* what the tree added to the empty filesystem: df's
+			       * "used" (no journal, inode tables, bitmaps) */
 };
 
 /* Makes an empty ext4 filesystem of BYTES (a multiple of 4096) at byte

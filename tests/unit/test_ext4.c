@@ -680,6 +680,12 @@ static void test_copy(void **state)
 	assert_int_equal(st.dirs, dirs);
 	assert_int_equal(st.files, files);
 	assert_int_equal(st.bytes_used, (strtoull(total, NULL, 10) - strtoull(free_blocks, NULL, 10)) * 4096);
+	/* what the tree took: the used blocks beyond an empty filesystem's */
+	CLEANUP_FREE char *empty = make_dst(fx);
+	CLEANUP_FREE char *empty_img = at(empty, DST_OFFSET);
+	CLEANUP_FREE char *empty_free = dumpe2fs_field(empty_img, "Free blocks");
+	assert_int_equal(st.bytes_tree, (strtoull(empty_free, NULL, 10) -
+					 strtoull(free_blocks, NULL, 10)) * 4096);
 }
 
 static void test_superblock(void **state)
