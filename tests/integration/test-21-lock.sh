@@ -73,8 +73,8 @@ expect_fail 2 "local.lock: error: out of date: .*jeos lock --update" \
 	"$JEOS" resolve --lock "$T/r2/local.lock" --cache "$cache" "$T/r2"
 
 # a damaged lock names the line and what was expected
-sed '6s/^pkg \([^ ]*\) [^ ]*/pkg \1/' "$T/lock.1" > "$T/short.lock"
-expect_fail 2 "short.lock:6: error: expected 'pkg NAME VERSION ARCH SHA256 ALIAS FILENAME SIZE'" \
+sed '7s/^pkg \([^ ]*\) [^ ]*/pkg \1/' "$T/lock.1" > "$T/short.lock"
+expect_fail 2 "short.lock:7: error: expected 'pkg NAME VERSION ARCH SHA256 ALIAS FILENAME SIZE'" \
 	"$JEOS" resolve --lock "$T/short.lock" --cache "$cache" "$T/r"
 expect_fail 2 "cannot read lock file" "$JEOS" resolve --lock "$T/none.lock" --cache "$cache" "$T/r"
 expect_fail 2 "--update is an option of jeos lock" "$JEOS" resolve --update "$T/r"
