@@ -674,6 +674,7 @@ static int write_final_disk(const struct recipe *r, const struct disk_layout *d,
 				  .hash_seed = d->root_hash_seed, .epoch = o->id->epoch };
 	struct ext4_stats st;
 	uint64_t off = root->start * DISK_SECTOR;
+	double start = now_seconds();
 
 	progress("finish", 0, 0, "writing the final filesystem");
 	if (disk_create(d, final, o->work_dir, err) < 0 ||
@@ -684,6 +685,8 @@ static int write_final_disk(const struct recipe *r, const struct disk_layout *d,
 	    boot_finish(r, d, scratch, final, err) < 0)
 		return -1;
 	progress_done();
+	log_info("final disk written on the host in %.1f s: %llu files, %llu directories",
+		 now_seconds() - start, (unsigned long long)st.files, (unsigned long long)st.dirs);
 	img->used_bytes = st.bytes_tree;
 	return 0;
 }
