@@ -149,8 +149,9 @@ int disk_make_esp(const struct disk_layout *d, const char *path, const char *wor
 	snprintf(volid, sizeof(volid), "%.4s%.4s", d->esp_volid, d->esp_volid + 5);
 	snprintf(offset, sizeof(offset), "%llu", (unsigned long long)esp->start);
 	snprintf(kib, sizeof(kib), "%llu", (unsigned long long)esp->size / 2);
-	char *const argv[] = { "mkfs.fat", "--invariant", "-i", volid, "-n", "EFI", "--offset",
-			       offset, (char *)path, kib, NULL };
+	/* FAT16 named, or mkfs.fat would size the FAT by the whole disk file */
+	char *const argv[] = { "mkfs.fat", "--invariant", "-F", "16", "-i", volid, "-n", "EFI",
+			       "--offset", offset, (char *)path, kib, NULL };
 	if (run_program_logged(argv, log, err) < 0) {
 		jeos_error_prefix(err, "making the EFI system partition: ");
 		return -1;
