@@ -603,11 +603,19 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 		return -1;
 	progress("unpack", 0, 0, "streaming %s into the guest", human_size(st.bytes, sz));
 	/* guestfs_debug "sh" runs in the appliance, outside the (still
-	 * empty) root; the root filesystem is mounted at /sysroot there. */
-	char *untar[] = { "tar --numeric-owner -xf /dev/sdb -C /sysroot", NULL };
+	 * empty) root; the root filesystem is mounted at /sysroot there. The
+	 * appliance's kernel names its disks in the order it finds them, not
+	 * as the API does, so the tar drive is the one holding a tar. */
+	char *untar[] = { "for d in /dev/sd[a-z]; do"
+			  " [ \"$(dd if=$d bs=1 skip=257 count=5 2>/dev/null)\" = ustar ] || continue;"
+			  " tar --numeric-owner -xf $d -C /sysroot 2>&1 && echo jeos-untar-ok; exit 0;"
+			  " done; echo 'no drive holds the root filesystem tar'", NULL };
 	CLEANUP_FREE char *out = guestfs_debug(guest_handle(*gu), "sh", untar);
 	if (!out)
 		return guest_fail(*gu, err, "unpacking the root filesystem");
+	if (!strstr(out, "jeos-untar-ok"))
+		return jeos_fail(err, JEOS_EXIT_FAILED, "unpacking the root filesystem in the guest"
+				 " failed: %s", out);
 	progress_done();
 	log_info("configuring %zu packages in the guest", set->nr);
 	guest_set_deadline(*gu, DEADLINE_CONFIGURE);

@@ -34,8 +34,8 @@ cat /boot/efi/loader/entries/jeos.conf
 echo --files
 find /boot/efi
 GF
-section files | grep -qx 'EFI/BOOT/BOOTX64.EFI' || fail "no systemd-boot at the removable path: $(section files)"
-section files | grep -qx 'jeos/vmlinuz' || fail "no kernel in the ESP"
+section files | grep -qx '/EFI/BOOT/BOOTX64.EFI' || fail "no systemd-boot at the removable path: $(section files)"
+section files | grep -qx '/jeos/vmlinuz' || fail "no kernel in the ESP"
 section entry | grep -Eq '^options root=UUID=[0-9a-f-]+ ro console=ttyS0' || fail "entry: $(section entry)"
 grep -q '^systemd-boot-efi|' "$T/sdboot/out/$base.packages" || fail "systemd-boot-efi is not in the image"
 grep -q '^grub' "$T/sdboot/out/$base.packages" && fail "grub in a systemd-boot image"
