@@ -12,7 +12,7 @@ all=raw,raw.zst,qcow2,vmdk,ovf,ova
 "$JEOS" build --check-reproducible --format "$all" --cache "$CACHE" \
 	"$JEOS_SRC/recipes/minimal" -o "$T/a" > "$T/stdout" 2> "$T/stderr" ||
 	{ cat "$T/stderr"; fail "jeos build --check-reproducible failed"; }
-grep -q '^reproducible: a second build gave the same' "$T/stderr" ||
+grep -q '^jeos: reproducible: a second build gave the same' "$T/stderr" ||
 	fail "no verdict: $(tail -5 "$T/stderr")"
 grep -q 'building again to compare: configured afresh' "$T/stderr" || fail "no second build"
 for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages; do
