@@ -223,8 +223,11 @@ int disk_copy_bytes(const char *src, const char *dst, uint64_t offset, uint64_t 
 		    struct jeos_error *err)
 {
 	CLEANUP_FREE char *buf = xmalloc(len);
-	int in = open(src, O_RDONLY | O_CLOEXEC), out = open(dst, O_WRONLY | O_CLOEXEC);
-	int rc = 0;
+	int in, out, rc = 0;
+
+	errno = 0; /* a short read leaves it alone */
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = open(dst, O_WRONLY | O_CLOEXEC);
 
 	if (in < 0 || out < 0 || pread(in, buf, len, (off_t)offset) != (ssize_t)len ||
 	    pwrite(out, buf, len, (off_t)offset) != (ssize_t)len)
