@@ -58,7 +58,6 @@ int fetcher_new(struct fetcher **out, const struct fetch_options *opts,
 {
 	static const struct fetch_options none;
 	struct fetcher *f;
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
 	if (!opts)
 		opts = &none;
@@ -74,13 +73,8 @@ int fetcher_new(struct fetcher **out, const struct fetch_options *opts,
 	if (!f->opts.timeout_s)
 		f->opts.timeout_s = 30;
 
-	if (opts->cache_dir)
-		f->cache_dir = xstrdup(opts->cache_dir);
-	else if (xdg && xdg[0] == '/') /* the XDG spec says relative values are invalid */
-		f->cache_dir = xasprintf("%s/jeos", xdg);
-	else if (home && *home)
-		f->cache_dir = xasprintf("%s/.cache/jeos", home);
-	else {
+	f->cache_dir = opts->cache_dir ? xstrdup(opts->cache_dir) : jeos_cache_home();
+	if (!f->cache_dir) {
 		fetcher_free(f);
 		return jeos_fail(err, JEOS_EXIT_USAGE,
 				 "no cache directory: set XDG_CACHE_HOME or HOME");

@@ -1,6 +1,7 @@
 /* guest.c - see guest.h. */
 
 #include "guest.h"
+#include "vmboot.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,148 +16,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- accelerator ---- */
-
-/* Why a probe before launching rather than "launch, and relaunch with
- * force_tcg if it failed": measured on the development host (nested KVM
- * broken: qemu aborts on "failed to set MSR 0x10a" when the vCPU first
- * runs), the probe costs 50-120 ms, a failed libguestfs launch ~0.2 s
- * plus matching its error text. The probe runs real guest code - a
- * firmware of four instructions that writes to isa-debug-exit - under a
- * short deadline, so it also catches a vCPU that never runs (which would
- * leave libguestfs waiting 20 minutes for its daemon), needs no firmware
- * or temporary files, and `jeos boot` shares the answer without
- * libguestfs. A KVM that runs real mode but breaks later in the boot
- * (seen here with -cpu qemu64) is caught only by the launch deadline. */
-#define KVM_PROBE_TIMEOUT 5.0 /* seconds */
-#define DEBUG_EXIT_PORT 0xf4
-#define DEBUG_EXIT_STATUS 3   /* qemu exits with (value << 1) | 1 */
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-/* 1 if qemu runs guest code under KVM, 0 if not. */
-static int kvm_probe(void)
-{
-	/* Executed from the reset vector, the last 16 bytes of the ROM. */
-	static const unsigned char code[] = {
-		0xb0, 0x01,             /* mov al, 1 */
-		0xe6, DEBUG_EXIT_PORT,  /* out 0xf4, al: qemu exits */
-		0xf4,                   /* hlt */
-		0xeb, 0xfd,             /* jmp to hlt */
-	};
-	enum { ROM_SIZE = 65536 }; /* qemu wants a multiple of 64 KiB */
-	CLEANUP_FREE unsigned char *rom = NULL;
-	char bios[64], devexit[64];
-	int fd = -1, usable = 0, status;
-	pid_t pid = -1;
-	double deadline;
-
-	if (access("/dev/kvm", R_OK | W_OK) < 0)
-		return 0;
-	/* Inherited by qemu on purpose (no MFD_CLOEXEC): it opens /dev/fd/N. */
-	fd = memfd_create("jeos-kvm-probe", 0);
-	if (fd < 0)
-		goto out;
-	rom = xcalloc(1, ROM_SIZE);
-	memcpy(rom + ROM_SIZE - 16, code, sizeof(code));
-	if (write(fd, rom, ROM_SIZE) != ROM_SIZE)
-		goto out;
-	snprintf(bios, sizeof(bios), "/dev/fd/%d", fd);
-	snprintf(devexit, sizeof(devexit), "isa-debug-exit,iobase=%#x,iosize=1",
-		 DEBUG_EXIT_PORT);
-	/* Same CPU model as libguestfs and vmboot use: the MSR abort depends on it. */
-	char *argv[] = {
-		"qemu-system-x86_64", "-nodefaults", "-no-user-config",
-		"-display", "none", "-monitor", "none", "-serial", "none",
-		"-machine", "pc,accel=kvm", "-cpu", "max,la57=off", "-m", "16",
-		"-bios", bios, "-device", devexit, "-no-reboot", NULL,
-	};
-
-	pid = fork();
-	if (pid < 0)
-		goto out;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	deadline = now_seconds() + KVM_PROBE_TIMEOUT;
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR)
-			goto out;
-		if (now_seconds() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			goto out;
-		}
-		sleep_ms(5);
-	}
-	usable = WIFEXITED(status) && WEXITSTATUS(status) == DEBUG_EXIT_STATUS;
-out:
-	if (fd >= 0)
-		close(fd);
-	return usable;
-}
-
-/* Does the colon-separated list turn `name` on ("name", "name=1")? */
-static int setting_on(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; *p; ) {
-		const char *end = strchrnul(p, ':');
-		if ((size_t)(end - p) >= n && strncmp(p, name, n) == 0) {
-			const char *v = p + n;
-			if (v == end)
-				return 1;
-			if (*v == '=') {
-				CLEANUP_FREE char *val = xstrndup(v + 1, (size_t)(end - v - 1));
-				return strcmp(val, "0") && strcasecmp(val, "false") &&
-				       strcasecmp(val, "no") && strcasecmp(val, "off");
-			}
-		}
-		p = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
-enum guest_accel guest_accel(const char *backend_settings)
-{
-	/* Cached for the process: jeos is single-threaded where it asks. */
-	static int kvm_usable = -1;
-	const char *s = backend_settings;
-
-	if (!s)
-		s = getenv("LIBGUESTFS_BACKEND_SETTINGS");
-	if (s) {
-		/* The user chose; don't second-guess. */
-		if (setting_on(s, "force_tcg"))
-			return GUEST_ACCEL_TCG;
-		if (setting_on(s, "force_kvm"))
-			return GUEST_ACCEL_KVM;
-		return GUEST_ACCEL_AUTO;
-	}
-	if (kvm_usable < 0) {
-		kvm_usable = kvm_probe();
-		if (!kvm_usable)
-			log_warn("kvm unusable, falling back to TCG (slow)");
-	}
-	return kvm_usable ? GUEST_ACCEL_KVM : GUEST_ACCEL_TCG;
-}
 
 /* ---- image format ---- */
 
@@ -205,7 +64,8 @@ struct guest {
 	guestfs_h *g;
 	int verbose;
 	int64_t script_epoch; /* SOURCE_DATE_EPOCH for scripts; < 0: none */
-	enum guest_accel accel;
+	enum vm_accel accel;
+	int watch_silence;  /* an automatic KVM: a silent appliance falls back */
 	int launching, launched;
 
 	/* The appliance console's last lines, as a hint in error messages. */
@@ -226,6 +86,9 @@ struct guest {
 	unsigned seconds;   /* what the deadline was set to, for the message */
 	int fired, quit;
 	pid_t qemu_pid;     /* 0 until launched */
+	int printed;        /* the appliance console said something */
+	double qemu_seen;   /* when the launching qemu was first found; 0: not yet */
+	int silenced;       /* killed for saying nothing under KVM */
 };
 
 guestfs_h *guest_handle(struct guest *gu)
@@ -269,6 +132,11 @@ static void on_event(guestfs_h *g, void *opaque, uint64_t event,
 	(void)g, (void)event_handle, (void)flags, (void)array, (void)array_len;
 	switch (event) {
 	case GUESTFS_EVENT_APPLIANCE:
+		if (buf_len) {
+			pthread_mutex_lock(&gu->lock);
+			gu->printed = 1;
+			pthread_mutex_unlock(&gu->lock);
+		}
 		console_feed(gu, buf, buf_len);
 		if (gu->verbose)
 			fwrite(buf, 1, buf_len, stderr);
@@ -307,16 +175,20 @@ static void clear_errors(struct guest *gu)
 /* Before the launch returns, libguestfs's qemu pid is not available
  * (guestfs_get_pid would wait for the handle's lock, which the launching
  * thread holds), but qemu is always a direct child of this process (see
- * guestfs(3), QEMU WRAPPERS): kill those. jeos runs one VM at a time, so
- * no other qemu child is hit. */
-static void kill_qemu_children(void)
+ * guestfs(3), QEMU WRAPPERS): counts those and sends them `sig` (0: none).
+ * jeos runs one VM at a time, so no other qemu child is hit. A wrapper
+ * named in LIBGUESTFS_HV counts by its name too. */
+static int qemu_children(int sig)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	pid_t self = getpid();
+	const char *hv = strrchr(vm_qemu(), '/');
+	int found = 0;
 
+	hv = hv ? hv + 1 : vm_qemu();
 	if (!d)
-		return;
+		return 0;
 	while ((de = readdir(d)) != NULL) {
 		char path[300], buf[512];
 		int fd;
@@ -341,10 +213,16 @@ static void kill_qemu_children(void)
 		    sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2)
 			continue;
 		*close_paren = '\0';
-		if (ppid == self && str_has_prefix(open_paren + 1, "qemu-system"))
-			kill((pid_t)atol(buf), SIGKILL);
+		/* comm is the name cut to 15 bytes */
+		if (ppid == self && (str_has_prefix(open_paren + 1, "qemu-system") ||
+				     !strncmp(open_paren + 1, hv, 15))) {
+			found++;
+			if (sig)
+				kill((pid_t)atol(buf), sig);
+		}
 	}
 	closedir(d);
+	return found;
 }
 
 static void abs_time(double t, struct timespec *ts)
@@ -354,6 +232,9 @@ static void abs_time(double t, struct timespec *ts)
 	ts->tv_nsec = (long)((t - (double)ts->tv_sec) * 1e9);
 }
 
+/* Kills qemu when the deadline passes and, while an automatic KVM
+ * launches, when qemu has been running VM_KVM_SILENCE s without a word on
+ * the console. */
 static void *watchdog(void *arg)
 {
 	struct guest *gu = arg;
@@ -361,27 +242,39 @@ static void *watchdog(void *arg)
 
 	pthread_mutex_lock(&gu->lock);
 	while (!gu->quit) {
-		if (gu->deadline == 0) {
+		double now = now_seconds(), wake = gu->deadline; /* 0: none */
+
+		if (gu->watch_silence && gu->launching && !gu->printed && !gu->silenced) {
+			/* qemu starts only after supermin has built the appliance,
+			 * which may take a while: the silence counts from qemu on. */
+			if (!gu->qemu_seen && qemu_children(0))
+				gu->qemu_seen = now;
+			if (gu->qemu_seen && now > gu->qemu_seen + VM_KVM_SILENCE) {
+				gu->silenced = 1;
+				qemu_children(SIGKILL);
+				guestfs_user_cancel(gu->g);
+			}
+			if (!wake || wake > now + 0.2)
+				wake = now + 0.2;
+		}
+		if (gu->deadline && now >= gu->deadline) {
+			gu->fired = 1;
+			if (gu->qemu_pid > 0)
+				kill(gu->qemu_pid, SIGKILL);
+			else
+				qemu_children(SIGKILL);
+			/* Interrupts an upload/download at once; safe from any thread. */
+			guestfs_user_cancel(gu->g);
+			/* Keep at it while armed: during a cold launch qemu starts
+			 * only after supermin has built the appliance. */
+			wake = now + 0.2;
+		}
+		if (!wake) {
 			pthread_cond_wait(&gu->cond, &gu->lock);
-			continue;
-		}
-		double now = now_seconds();
-		if (now < gu->deadline) {
-			abs_time(gu->deadline, &ts);
+		} else {
+			abs_time(wake, &ts);
 			pthread_cond_timedwait(&gu->cond, &gu->lock, &ts);
-			continue;
 		}
-		gu->fired = 1;
-		if (gu->qemu_pid > 0)
-			kill(gu->qemu_pid, SIGKILL);
-		else
-			kill_qemu_children();
-		/* Interrupts an upload/download at once; safe from any thread. */
-		guestfs_user_cancel(gu->g);
-		/* Keep at it while armed: during a cold launch qemu starts only
-		 * after supermin has built the appliance. */
-		abs_time(now + 0.2, &ts);
-		pthread_cond_timedwait(&gu->cond, &gu->lock, &ts);
 	}
 	pthread_mutex_unlock(&gu->lock);
 	return NULL;
@@ -459,9 +352,8 @@ int guest_fail(struct guest *gu, struct jeos_error *err, const char *fmt, ...)
 				strbuf_addf(&sb, "\n  %s", gu->tail[k]);
 			}
 		}
-		if (gu->launching && !fired && gu->accel != GUEST_ACCEL_TCG)
-			strbuf_addstr(&sb, "\n(if KVM is the problem, try "
-					   "LIBGUESTFS_BACKEND_SETTINGS=force_tcg)");
+		if (gu->launching && !fired && gu->accel == VM_ACCEL_KVM)
+			strbuf_addstr(&sb, "\n(if KVM is the problem, try --accel tcg)");
 		strbuf_addstr(&sb, "\n(LIBGUESTFS_DEBUG=1 shows the appliance's whole log)");
 	}
 	return jeos_fail(err, JEOS_EXIT_FAILED, "%s", sb.buf);
@@ -490,53 +382,24 @@ int guest_run_script(struct guest *gu, const char *what, const char *script,
 	return 0;
 }
 
-/* "a:b" -> {"a", "b", NULL} for guestfs_set_backend_settings. */
-static char **split_settings(const char *s)
-{
-	size_t n = 1;
-	char **v, *copy = xstrdup(s), *save = NULL;
-
-	for (const char *p = s; *p; p++)
-		n += *p == ':';
-	v = xcalloc(n + 2, sizeof(*v));
-	n = 0;
-	for (char *tok = strtok_r(copy, ":", &save); tok;
-	     tok = strtok_r(NULL, ":", &save))
-		v[n++] = xstrdup(tok);
-	free(copy);
-	return v;
-}
-
-static void free_strv(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* Everything up to the launch; the caller launches. */
 static int configure(struct guest *gu, const struct guest_drive *drives,
 		     size_t ndrives, const struct guest_opts *o,
 		     struct jeos_error *err)
 {
 	guestfs_h *g = gu->g;
+	struct vm_verdict v;
 
 	if (guestfs_parse_environment(g) < 0)
 		return guest_fail(gu, err, "reading LIBGUESTFS_* variables");
-	gu->accel = guest_accel(o->backend_settings);
-	if (o->backend_settings) {
-		char **v = split_settings(o->backend_settings);
-		int r = guestfs_set_backend_settings(g, v);
-		free_strv(v);
-		if (r < 0)
-			return guest_fail(gu, err, "--backend-settings %s",
-					  o->backend_settings);
-	} else if (!getenv("LIBGUESTFS_BACKEND_SETTINGS") &&
-		   gu->accel == GUEST_ACCEL_TCG) {
-		char *v[] = { "force_tcg", NULL };
-		if (guestfs_set_backend_settings(g, v) < 0)
-			return guest_fail(gu, err, "forcing TCG");
-	}
+	gu->accel = vm_accel(&v);
+	gu->watch_silence = v.automatic && v.accel == VM_ACCEL_KVM;
+	/* One setting each, so the user's other backend settings stay. */
+	if (guestfs_clear_backend_setting(g, "force_tcg") < 0 ||
+	    guestfs_clear_backend_setting(g, "force_kvm") < 0 ||
+	    guestfs_set_backend_setting(g, gu->accel == VM_ACCEL_TCG ? "force_tcg"
+							       : "force_kvm", "1") < 0)
+		return guest_fail(gu, err, "choosing the accelerator");
 	if (o->memsize_mb > 0 && guestfs_set_memsize(g, o->memsize_mb) < 0)
 		return guest_fail(gu, err, "setting the appliance memory");
 	if (o->smp > 1 && guestfs_set_smp(g, o->smp) < 0)
@@ -559,20 +422,19 @@ static int configure(struct guest *gu, const struct guest_drive *drives,
 	return 0;
 }
 
-int guest_open(struct guest **out, const struct guest_drive *drives,
-	       size_t ndrives, const struct guest_opts *opts,
-	       struct jeos_error *err)
+/* One handle, configured and launched; *silent_kvm says the launch failed
+ * because an automatic KVM said nothing (or its qemu died first). */
+static int launch_once(struct guest **out, const struct guest_drive *drives,
+		       size_t ndrives, const struct guest_opts *o, int *silent_kvm,
+		       struct jeos_error *err)
 {
-	static const struct guest_opts defaults;
-	const struct guest_opts *o = opts ? opts : &defaults;
 	struct guest *gu = xcalloc(1, sizeof(*gu));
 	pthread_condattr_t ca;
-	double t0 = now_seconds();
 	int rc = -1;
 
-	gu->script_epoch = -1;
-
 	*out = NULL;
+	*silent_kvm = 0;
+	gu->script_epoch = -1;
 	gu->verbose = o->verbose;
 	pthread_mutex_init(&gu->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -605,25 +467,57 @@ int guest_open(struct guest **out, const struct guest_drive *drives,
 
 	guest_set_deadline(gu, o->launch_timeout ? o->launch_timeout
 						 : GUEST_LAUNCH_TIMEOUT);
+	pthread_mutex_lock(&gu->lock);
 	gu->launching = 1;
+	pthread_cond_signal(&gu->cond); /* the watchdog starts its silence watch */
+	pthread_mutex_unlock(&gu->lock);
 	if (guestfs_launch(gu->g) < 0) {
+		pthread_mutex_lock(&gu->lock);
+		*silent_kvm = gu->watch_silence && !gu->printed && !gu->fired;
+		pthread_mutex_unlock(&gu->lock);
 		guest_fail(gu, err, "launching the libguestfs appliance");
 		goto out;
 	}
+	pthread_mutex_lock(&gu->lock);
 	gu->launching = 0;
+	pthread_mutex_unlock(&gu->lock);
 	guest_set_deadline(gu, 0);
 	pthread_mutex_lock(&gu->lock);
 	gu->qemu_pid = guestfs_get_pid(gu->g);
 	pthread_mutex_unlock(&gu->lock);
 	gu->launched = 1;
 	clear_errors(gu); /* guestfs_get_pid fails on non-direct backends */
-	log_info("appliance up in %.1f s", now_seconds() - t0);
 	*out = gu;
 	gu = NULL;
 	rc = 0;
 out:
 	guest_close(gu);
 	return rc;
+}
+
+int guest_open(struct guest **out, const struct guest_drive *drives,
+	       size_t ndrives, const struct guest_opts *opts,
+	       struct jeos_error *err)
+{
+	static const struct guest_opts defaults;
+	const struct guest_opts *o = opts ? opts : &defaults;
+	double t0 = now_seconds();
+	int silent_kvm;
+
+	if (launch_once(out, drives, ndrives, o, &silent_kvm, err) < 0) {
+		if (!silent_kvm)
+			return -1;
+		/* err says why; the next launch is under TCG */
+		CLEANUP_FREE char *why = xasprintf("the libguestfs appliance printed nothing"
+						   " under KVM in %d s", VM_KVM_SILENCE);
+		vm_accel_demote(why);
+		log_info("relaunching the appliance under TCG (%.1f s lost to KVM)",
+			 now_seconds() - t0);
+		if (launch_once(out, drives, ndrives, o, &silent_kvm, err) < 0)
+			return -1;
+	}
+	log_info("appliance up in %.1f s", now_seconds() - t0);
+	return 0;
 }
 
 int guest_shutdown(struct guest *gu, struct jeos_error *err)

@@ -1,7 +1,8 @@
 /* guest.h - a libguestfs appliance over jeos's disk images, launched with
- * an accelerator that works (KVM if usable, else TCG), its errors routed
- * into struct jeos_error, and deadlines so a stuck guest command fails
- * with a clear message instead of hanging.
+ * the accelerator vmboot.h chooses (KVM if usable, else TCG; a launch
+ * under an automatic KVM that prints nothing is relaunched under TCG),
+ * its errors routed into struct jeos_error, and deadlines so a stuck
+ * guest command fails with a clear message instead of hanging.
  *
  *	struct guest_drive d = { .path = "disk.raw", .cachemode = "unsafe" };
  *	struct guest *gu;
@@ -26,20 +27,6 @@
 
 #include "util.h"
 
-enum guest_accel {
-	GUEST_ACCEL_KVM,
-	GUEST_ACCEL_TCG,
-	GUEST_ACCEL_AUTO, /* user's settings force neither: qemu's kvm:tcg */
-};
-
-/* The accelerator a guest should use. backend_settings is the
- * --backend-settings value or NULL; it, else LIBGUESTFS_BACKEND_SETTINGS,
- * is obeyed as given ("force_tcg", "force_kvm", colon-separated). With
- * neither, KVM is probed once per process (~50 ms; at most 5 s when a
- * broken KVM hangs the vCPU) and, if unusable, one warning is printed:
- * "kvm unusable, falling back to TCG (slow)". */
-enum guest_accel guest_accel(const char *backend_settings);
-
 /* The qemu format name of a disk image from its magic: "qcow2", "vmdk",
  * "vdi", "vhdx", "qed", else "raw". Fails if the file cannot be read. */
 int guest_image_format(const char *path, const char **format,
@@ -54,7 +41,6 @@ struct guest_drive {
 };
 
 struct guest_opts {
-	const char *backend_settings; /* --backend-settings, or NULL */
 	int memsize_mb;               /* 0: libguestfs's default */
 	int smp;                      /* 0: 1 vCPU */
 	unsigned launch_timeout;      /* seconds; 0: GUEST_LAUNCH_TIMEOUT */

@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 
 #include "build.h"
+#include "doctor.h"
 #include "fetch.h"
 #include "kconfig.h"
 #include "lock.h"
@@ -53,6 +54,7 @@ static const char usage_main[] =
 	"  boot IMAGE        boot an image in qemu and wait for its login prompt\n"
 	"  convert IN -o OUT convert a disk to raw, raw.zst, qcow2, vmdk, ovf or ova\n"
 	"  inspect FILE      show an OVA/OVF's hardware and check its manifest\n"
+	"  doctor            what this host gives jeos (accelerator, qemu, space...)\n"
 	"\n"
 	"Run 'jeos COMMAND --help' for a command's options.\n"
 	"options: --help, --version\n"
@@ -107,7 +109,7 @@ static const char usage_lock[] =
 static const char usage_build[] =
 	"usage: jeos build RECIPE -o OUTDIR [--profile P]... [--mirror NAME=URI]...\n"
 	"                  [--format LIST] [--lock FILE] [--cache DIR] [--quiet]\n"
-	"                  [--check-reproducible]\n"
+	"                  [--check-reproducible] [--accel kvm|tcg|auto]\n"
 	"\n"
 	"Build the appliance: OUTDIR/NAME.amd64-VERSION.raw plus the recipe's formats\n"
 	"(ovf: the directory NAME...-ovf), NAME...libvirt.xml (a KVM domain), NAME...packages\n"
@@ -128,9 +130,11 @@ static const char usage_build[] =
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
 	"  -c, --cache DIR       the package cache [$XDG_CACHE_HOME/jeos]\n"
+	"  -A, --accel A         the guest's accelerator: kvm, tcg, or auto (KVM when\n"
+	"                        a kernel boots under it, see jeos doctor) [auto]\n"
 	"  -q, --quiet           no progress output\n"
-	"environment: LIBGUESTFS_BACKEND_SETTINGS (e.g. force_tcg), JEOS_OVERLAYS\n"
-	"(the overlays directory), SOURCE_DATE_EPOCH.\n";
+	"environment: LIBGUESTFS_BACKEND_SETTINGS (force_tcg, force_kvm: as --accel),\n"
+	"JEOS_OVERLAYS (the overlays directory), SOURCE_DATE_EPOCH.\n";
 
 static const char usage_kconfig[] =
 	"usage: jeos kconfig RECIPE [--profile P]... [--mirror NAME=URI]... [-o FILE]\n"
@@ -155,7 +159,7 @@ static const char usage_kconfig[] =
 
 static const char usage_boot[] =
 	"usage: jeos boot IMAGE [--expect REGEX] [--timeout S] [--log FILE]\n"
-	"                 [--memory MiB] [--cpus N] [--net] [--efi]\n"
+	"                 [--memory MiB] [--cpus N] [--net] [--efi] [--accel A]\n"
 	"\n"
 	"Boot IMAGE (raw, qcow2...) in qemu, KVM when usable, else TCG, never\n"
 	"modifying it, and exit 0 as soon as a serial console line matches REGEX\n"
@@ -168,7 +172,22 @@ static const char usage_boot[] =
 	"      --memory MiB      guest memory [1024]\n"
 	"      --cpus N          guest CPUs [1]\n"
 	"      --net             a user-mode NIC (outbound only)\n"
-	"      --efi             UEFI firmware (OVMF) instead of BIOS\n";
+	"      --efi             UEFI firmware (OVMF) instead of BIOS\n"
+	"  -A, --accel A         kvm, tcg, or auto: KVM when a kernel boots under it,\n"
+	"                        and TCG again if the image prints nothing [auto]\n";
+
+static const char usage_doctor[] =
+	"usage: jeos doctor [--cache DIR] [--print-accel] [--accel A]\n"
+	"\n"
+	"Report what this host gives jeos: the accelerator guests get and why (KVM is\n"
+	"probed by booting the host's kernel under it, once per host boot), qemu,\n"
+	"libguestfs and whether its appliance is built, the kernel it boots, the cache\n"
+	"and free space, the locale and user namespaces. Exit 1, saying what to fix,\n"
+	"when the host cannot build.\n"
+	"\n"
+	"  -c, --cache DIR       the cache to report on [$XDG_CACHE_HOME/jeos]\n"
+	"      --print-accel     print only the accelerator, kvm or tcg (for scripts)\n"
+	"  -A, --accel A         as jeos build: kvm, tcg or auto [auto]\n";
 
 static const char usage_convert[] =
 	"usage: jeos convert INPUT -o OUTPUT [--recipe RECIPE [--profile P]...]\n"
@@ -208,6 +227,7 @@ static const struct option common_long[] = {
 	{ "lock", required_argument, NULL, 'l' },
 	{ "update", no_argument, NULL, 'u' },
 	{ "check-reproducible", no_argument, NULL, 'R' },
+	{ "accel", required_argument, NULL, 'A' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -227,7 +247,7 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uk:Rh", common_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:m:qc:do:f:l:uk:RA:h", common_long, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->profiles = xrealloc(o->profiles, (o->nr_profiles + 2) * sizeof(*o->profiles));
@@ -274,6 +294,13 @@ static int parse_common(int argc, char **argv, const char *usage, struct common_
 				return usage_error(usage, "%s", "--check-reproducible is an option of"
 						   " jeos build");
 			o->check_reproducible = 1;
+			break;
+		case 'A':
+			if (usage != usage_build)
+				return usage_error(usage, "%s", "--accel is an option of jeos build,"
+						   " boot and doctor");
+			if (vm_accel_request(optarg, &err) < 0)
+				return usage_error(usage, "%s", err.msg);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -464,6 +491,7 @@ static int cmd_boot(int argc, char **argv)
 		{ "cpus", required_argument, NULL, 'C' },
 		{ "net", no_argument, NULL, 'N' },
 		{ "efi", no_argument, NULL, 'E' },
+		{ "accel", required_argument, NULL, 'A' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -475,9 +503,13 @@ static int cmd_boot(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:t:l:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:t:l:A:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': vo.expect = optarg; break;
+		case 'A':
+			if (vm_accel_request(optarg, &err) < 0)
+				return usage_error(usage_boot, "%s", err.msg);
+			break;
 		case 'l': vo.console_log = optarg; break;
 		case 'N': vo.user_net = 1; break;
 		case 'E': vo.efi = 1; break;
@@ -506,7 +538,48 @@ static int cmd_boot(int argc, char **argv)
 		fprintf(stderr, "jeos: error: %s\n", err.msg);
 		return err.code;
 	}
+	if (res.fallback_seconds > 0)
+		log_info("%.1f s went to KVM, which printed nothing, before TCG", res.fallback_seconds);
 	printf("matched after %.1f s (%s): %s\n", res.seconds, res.accel, res.line);
+	return JEOS_EXIT_OK;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cache", required_argument, NULL, 'c' },
+		{ "print-accel", no_argument, NULL, 'P' },
+		{ "accel", required_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cache = NULL;
+	struct jeos_error err;
+	int c, print_accel = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:A:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cache = optarg; break;
+		case 'P': print_accel = 1; break;
+		case 'A':
+			if (vm_accel_request(optarg, &err) < 0)
+				return usage_error(usage_doctor, "%s", err.msg);
+			break;
+		case 'h': fputs(usage_doctor, stdout); return JEOS_EXIT_OK;
+		default: fputs(usage_doctor, stderr); return JEOS_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return usage_error(usage_doctor, "unexpected argument '%s'", argv[optind]);
+	if (print_accel) {
+		puts(vm_accel_name(vm_accel(NULL)));
+		return JEOS_EXIT_OK;
+	}
+	if (doctor_report(stdout, cache, &err) < 0) {
+		fprintf(stderr, "jeos: error: %s\n", err.msg);
+		return err.code;
+	}
 	return JEOS_EXIT_OK;
 }
 
@@ -650,6 +723,7 @@ static const struct command {
 	{ "boot", cmd_boot },
 	{ "convert", cmd_convert },
 	{ "inspect", cmd_inspect },
+	{ "doctor", cmd_doctor },
 };
 
 int main(int argc, char **argv)

@@ -400,6 +400,17 @@ char *jeos_data_dir(const char *env_var, const char *name)
 	return xstrdup(name);
 }
 
+char *jeos_cache_home(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && xdg[0] == '/') /* the XDG spec says relative values are invalid */
+		return xasprintf("%s/jeos", xdg);
+	if (home && *home)
+		return xasprintf("%s/.cache/jeos", home);
+	return NULL;
+}
+
 int run_program(char *const argv[], struct jeos_error *err)
 {
 	return run_program_logged(argv, NULL, err);
@@ -464,6 +475,51 @@ int run_program_io(char *const argv[], const char *input, const char *log,
 			add_log_tail(err, log, 20);
 		return -1;
 	}
+	return 0;
+}
+
+int run_capture(char *const argv[], size_t max, struct strbuf *out,
+		struct jeos_error *err)
+{
+	int fds[2], status;
+	pid_t pid;
+	char buf[4096];
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return jeos_fail(err, JEOS_EXIT_FAILED, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0 ||
+		    dup2(fds[1], STDOUT_FILENO) < 0)
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (out->len < max)
+			strbuf_add(out, buf, (size_t)n < max - out->len ? (size_t)n : max - out->len);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s failed (%s %d)", argv[0],
+				 WIFEXITED(status) ? "exit" : "signal",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	return 0;
 }
 

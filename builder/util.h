@@ -115,6 +115,9 @@ void strset_clear(struct strset *set);
  * running binary (build/../NAME), else NAME in the current directory.
  * The caller frees it. */
 char *jeos_data_dir(const char *env_var, const char *name);
+/* The user's jeos cache, $XDG_CACHE_HOME/jeos or $HOME/.cache/jeos; NULL
+ * when neither variable is usable. The caller frees it. */
+char *jeos_cache_home(void);
 
 /* Runs argv (PATH searched) and waits: 0 if it exited 0. */
 int run_program(char *const argv[], struct jeos_error *err);
@@ -124,6 +127,11 @@ int run_program_logged(char *const argv[], const char *log, struct jeos_error *e
 /* The same with stdin read from the file INPUT (NULL: inherited). */
 int run_program_io(char *const argv[], const char *input, const char *log,
 		   struct jeos_error *err);
+
+/* Runs argv and collects at most `max` bytes of its stdout into out
+ * (stderr discarded, the rest of stdout drained); 0 if it exited 0. */
+int run_capture(char *const argv[], size_t max, struct strbuf *out,
+		struct jeos_error *err);
 
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);

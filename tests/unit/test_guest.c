@@ -1,10 +1,11 @@
-/* Unit tests for guest.c: accelerator choice, image formats, failures
+/* Unit tests for guest.c: image formats, failures
  * before and during the launch, and two real libguestfs launches (~20-25 s
  * each under TCG): one writes a filesystem, the other reads it back
  * through a qcow2 overlay and checks that a stuck command is killed by
  * its deadline. */
 #include "testutil.h"
 #include "guest.h"
+#include "vmboot.h"
 
 #include <unistd.h>
 
@@ -23,21 +24,6 @@ static int teardown(void **state)
 	test_rmrf(tmpdir);
 	free(tmpdir);
 	return 0;
-}
-
-static void test_accel_obeys_user_settings(void **state)
-{
-	(void)state;
-	assert_int_equal(guest_accel("force_tcg"), GUEST_ACCEL_TCG);
-	assert_int_equal(guest_accel("gdb:force_tcg=1"), GUEST_ACCEL_TCG);
-	assert_int_equal(guest_accel("force_kvm"), GUEST_ACCEL_KVM);
-	assert_int_equal(guest_accel("force_tcg=0"), GUEST_ACCEL_AUTO);
-	assert_int_equal(guest_accel(""), GUEST_ACCEL_AUTO);
-	/* The probe's answer is cached: a second call is instant. */
-	enum guest_accel a = guest_accel(NULL);
-	double t0 = now_seconds();
-	assert_int_equal(guest_accel(NULL), a);
-	assert_true(now_seconds() - t0 < 0.01);
 }
 
 static void test_image_format(void **state)
@@ -92,22 +78,25 @@ static void test_forced_broken_kvm_fails_with_console_hint(void **state)
 	CLEANUP_FREE char *img = xasprintf("%s/kvm.raw", tmpdir);
 	CLEANUP_FREE char *cmd = xasprintf("qemu-img create -q -f raw %s 1M", img);
 	struct guest_drive d = { .path = img };
-	struct guest_opts o = { .backend_settings = "force_kvm" };
 	struct guest *gu;
 	struct jeos_error err;
 	double t0;
+	int rc;
 
 	if (getenv("LIBGUESTFS_BACKEND_SETTINGS") ||
-	    guest_accel(NULL) != GUEST_ACCEL_TCG || access("/dev/kvm", F_OK) < 0)
+	    vm_accel(NULL) != VM_ACCEL_TCG || access("/dev/kvm", F_OK) < 0)
 		skip(); /* KVM works (or is absent): nothing to fail */
 	test_sh(cmd);
 	t0 = now_seconds();
-	assert_int_equal(guest_open(&gu, &d, 1, &o, &err), -1);
+	assert_int_equal(vm_accel_request("kvm", &err), 0);
+	rc = guest_open(&gu, &d, 1, NULL, &err);
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+	assert_int_equal(rc, -1);
 	assert_null(gu);
 	assert_true(now_seconds() - t0 < 60);
 	assert_true(str_has_prefix(err.msg, "launching the libguestfs appliance: "));
 	assert_non_null(strstr(err.msg, "last appliance output:"));
-	assert_non_null(strstr(err.msg, "force_tcg"));
+	assert_non_null(strstr(err.msg, "--accel tcg"));
 }
 
 /* Before the launch returns there is no pid: the watchdog finds qemu. */
@@ -122,7 +111,7 @@ static void test_launch_deadline(void **state)
 	struct jeos_error err;
 	double t0;
 
-	if (guest_accel(NULL) == GUEST_ACCEL_KVM)
+	if (vm_accel(NULL) == VM_ACCEL_KVM)
 		skip(); /* a KVM launch may well take less than 2 s */
 	test_sh(cmd);
 	t0 = now_seconds();
@@ -218,7 +207,6 @@ static void test_readback_and_deadline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accel_obeys_user_settings),
 		cmocka_unit_test(test_image_format),
 		cmocka_unit_test(test_nonexistent_image_fails_before_launch),
 		cmocka_unit_test(test_forced_broken_kvm_fails_with_console_hint),

@@ -2,7 +2,10 @@
  * no root filesystem and earlyprintk prints its first line in ~0.5 s even
  * under TCG (then spends ~10 s decompressing itself), enough for matching,
  * timeouts and qemu failures. A fake qemu on PATH prints a login prompt
- * without a newline. */
+ * without a newline. The accelerator: the user's choice, and the probe and
+ * the fallback against tests/integration/fake-kvm-qemu, a qemu whose KVM
+ * never prints (so they run the same on hosts where KVM works, aborts or
+ * hangs). */
 #include "testutil.h"
 #include "vmboot.h"
 
@@ -127,18 +130,16 @@ static void test_prompt_without_newline(void **state)
 		bin, bin, bin);
 	CLEANUP_FREE char *old_path = xstrdup(getenv("PATH"));
 	CLEANUP_FREE char *path = xasprintf("%s:%s", bin, old_path);
-	struct vmboot_opts o = {
-		.kernel = "/fake",
-		.timeout = 20,
-		.backend_settings = "force_tcg", /* no KVM probe of the fake */
-	};
+	struct vmboot_opts o = { .kernel = "/fake", .timeout = 20 };
 	struct vmboot_result res;
 	struct jeos_error err;
 	int rc;
 
 	test_sh(cmd);
 	setenv("PATH", path, 1);
+	assert_int_equal(vm_accel_request("tcg", &err), 0); /* no KVM probe of the fake */
 	rc = vmboot_run(&o, &res, &err);
+	assert_int_equal(vm_accel_request("auto", &err), 0);
 	setenv("PATH", old_path, 1);
 	if (rc < 0)
 		fail_msg("%s", err.msg);
@@ -169,6 +170,136 @@ static void test_bad_input(void **state)
 	assert_int_equal(err.code, JEOS_EXIT_USAGE);
 }
 
+
+/* The user's choice wins, and nothing is probed for it. */
+static void test_accel_user_choice(void **state)
+{
+	(void)state;
+	struct vm_verdict v;
+	struct jeos_error err;
+
+	assert_int_equal(vm_accel_request("tcg", &err), 0);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG);
+	assert_false(v.automatic);
+	assert_string_equal(v.why, "--accel tcg");
+	assert_int_equal(vm_accel_request("kvm", &err), 0);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_KVM);
+	assert_int_equal(vm_accel_request("kvm:tcg", &err), -1);
+	assert_int_equal(err.code, JEOS_EXIT_USAGE);
+	assert_string_equal(err.msg, "--accel takes kvm, tcg or auto, not 'kvm:tcg'");
+
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+	setenv("LIBGUESTFS_BACKEND_SETTINGS", "gdb:force_tcg=1", 1);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG);
+	assert_false(v.automatic);
+	setenv("LIBGUESTFS_BACKEND_SETTINGS", "force_kvm", 1);
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_KVM);
+	assert_false(v.automatic);
+	unsetenv("LIBGUESTFS_BACKEND_SETTINGS");
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+}
+
+/* Runs the accelerator choice against the fake qemu in `mode`, with a
+ * verdict file of the test's own. */
+static void use_fake_kvm(const char *mode)
+{
+	CLEANUP_FREE char *fake = realpath("tests/integration/fake-kvm-qemu", NULL);
+	CLEANUP_FREE char *run = xasprintf("%s/run-%s", tmpdir, mode);
+	struct jeos_error err;
+
+	assert_non_null(fake);
+	setenv("LIBGUESTFS_HV", fake, 1);
+	setenv("FAKE_KVM", mode, 1);
+	setenv("XDG_RUNTIME_DIR", run, 1);
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+}
+
+static void stop_fake_kvm(void)
+{
+	struct jeos_error err;
+
+	unsetenv("LIBGUESTFS_HV");
+	unsetenv("FAKE_KVM");
+	unsetenv("XDG_RUNTIME_DIR");
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+}
+
+/* A KVM whose guest never prints: the probe says TCG within its timeout,
+ * remembers it, and the next process takes the verdict without probing. */
+static void test_accel_probe_catches_silent_kvm(void **state)
+{
+	(void)state;
+	struct vm_verdict v;
+	struct jeos_error err;
+	double t0;
+
+	if (!kernel || access("/dev/kvm", R_OK | W_OK) < 0)
+		skip(); /* without /dev/kvm nothing is probed */
+	use_fake_kvm("hang");
+	t0 = now_seconds();
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG);
+	print_message("silent KVM found in %.2f s: %s\n", now_seconds() - t0, v.why);
+	assert_true(now_seconds() - t0 < VM_PROBE_TIMEOUT + 2);
+	assert_true(v.automatic);
+	assert_false(v.remembered);
+	assert_non_null(strstr(v.why, "printed no kernel line under KVM within 5 s"));
+	assert_int_equal(access(v.file, R_OK), 0);
+
+	assert_int_equal(vm_accel_request("auto", &err), 0); /* as a new process */
+	t0 = now_seconds();
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG);
+	assert_true(now_seconds() - t0 < 0.5);
+	assert_true(v.remembered);
+
+	/* Another boot of the host (or another qemu, kernel) probes again. */
+	CLEANUP_FREE char *cmd = xasprintf("sed -i 's/^[0-9a-f]*/0000/' '%s'", v.file);
+	test_sh(cmd);
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG);
+	assert_false(v.remembered);
+	stop_fake_kvm();
+}
+
+/* The probe passes but the image's boot stays silent under KVM: killed
+ * after VM_KVM_SILENCE s, booted again under TCG, verdict demoted. */
+static void test_boot_falls_back_from_silent_kvm(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *img = xasprintf("%s/fallback.qcow2", tmpdir);
+	CLEANUP_FREE char *cmd = xasprintf("qemu-img create -q -f qcow2 %s 16M", img);
+	struct vmboot_opts o = {
+		.image = img, /* a disk: the fake stalls this guest */
+		.kernel = kernel,
+		.append = "console=ttyS0 earlyprintk=ttyS0",
+		.expect = "^Probing EDD",
+		.timeout = 120,
+	};
+	struct vmboot_result res;
+	struct vm_verdict v;
+	struct jeos_error err;
+
+	if (!kernel || access("/dev/kvm", R_OK | W_OK) < 0)
+		skip();
+	test_sh(cmd);
+	use_fake_kvm("late");
+	assert_int_equal(vm_accel(&v), VM_ACCEL_KVM); /* the fake's probe passes */
+	if (vmboot_run(&o, &res, &err) < 0)
+		fail_msg("%s", err.msg);
+	print_message("fell back after %.1f s; TCG matched in %.1f s\n",
+		      res.fallback_seconds, res.seconds);
+	assert_string_equal(res.accel, "tcg");
+	assert_true(res.fallback_seconds >= VM_KVM_SILENCE &&
+		    res.fallback_seconds < VM_KVM_SILENCE + 5);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG);
+	assert_non_null(strstr(v.why, "printed nothing"));
+	assert_int_equal(vm_accel_request("auto", &err), 0);
+	assert_int_equal(vm_accel(&v), VM_ACCEL_TCG); /* remembered */
+	assert_true(v.remembered);
+	assert_no_children();
+	stop_fake_kvm();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +308,9 @@ int main(void)
 		cmocka_unit_test(test_prompt_without_newline),
 		cmocka_unit_test(test_kernel_line_matches),
 		cmocka_unit_test(test_never_printed_times_out),
+		cmocka_unit_test(test_accel_user_choice),
+		cmocka_unit_test(test_accel_probe_catches_silent_kvm),
+		cmocka_unit_test(test_boot_falls_back_from_silent_kvm),
 	};
 	return cmocka_run_group_tests_name("vmboot", tests, setup, teardown);
 }
