@@ -425,14 +425,15 @@ out:
 	return ret;
 }
 
-/* Brings component/binary-arch/Packages into the cache, uncompressed. */
-static int load_index(struct fetcher *f, const char *dists, const struct release *rel,
-		      const char *component, const char *arch, char **path,
-		      struct jeos_error *err)
+/* Brings component/binary-arch/Packages into the cache, uncompressed.
+ * shown is dists for messages (no credentials). */
+static int load_index(struct fetcher *f, const char *dists, const char *shown,
+		      const struct release *rel, const char *component, const char *arch,
+		      char **path, struct jeos_error *err)
 {
 	static const char *const exts[] = { ".xz", ".gz", "" };
 	CLEANUP_FREE char *stem = xasprintf("%s/binary-%s/Packages", component, arch);
-	CLEANUP_FREE char *name = NULL, *url = NULL;
+	CLEANUP_FREE char *name = NULL, *url = NULL, *what = NULL;
 	const struct release_file *plain = release_find(rel, stem), *rf = NULL;
 	struct fetch_item item = { 0 };
 	int ret = -1;
@@ -450,8 +451,9 @@ static int load_index(struct fetcher *f, const char *dists, const struct release
 	}
 	if (!rf)
 		return jeos_fail(err, JEOS_EXIT_USAGE, "%s/Release lists no %s{.xz,.gz,}",
-				 dists, stem);
+				 shown, stem);
 	url = xasprintf("%s/%s", dists, rf->name);
+	what = xasprintf("%s/%s", shown, rf->name);
 	item.url = url;
 	item.sha256 = rf->sha256;
 	item.size = rf->size;
@@ -460,7 +462,7 @@ static int load_index(struct fetcher *f, const char *dists, const struct release
 	if (rf == plain) {
 		*path = item.path;
 		item.path = NULL;
-	} else if (unpack_index(f, item.path, plain, url, path, err) < 0) {
+	} else if (unpack_index(f, item.path, plain, what, path, err) < 0) {
 		goto out;
 	}
 	ret = 0;
@@ -472,9 +474,10 @@ out:
 /* ---- repositories ---- */
 
 /* Fetches and checks dists/<dist>/InRelease (or Release + Release.gpg);
- * *text gets the signed text, sha256 the hash of the file as fetched. */
+ * *text gets the signed text, sha256 the hash of the file as fetched.
+ * shown is dists for messages (no credentials). */
 static int load_release(struct fetcher *f, const struct recipe_repo *repo,
-			const char *dists, struct strbuf *text,
+			const char *dists, const char *shown, struct strbuf *text,
 			char sha256[SHA256_HEX_LEN + 1], struct jeos_error *err)
 {
 	CLEANUP_FREE char *base = xasprintf("%s/InRelease", fetcher_cache_dir(f));
@@ -482,6 +485,7 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 	CLEANUP_UNLINK_FREE char *release = tmpname_for(base);
 	CLEANUP_UNLINK_FREE char *release_gpg = tmpname_for(base);
 	CLEANUP_FREE char *url = xasprintf("%s/InRelease", dists);
+	CLEANUP_FREE char *what = xasprintf("%s/InRelease", shown);
 	CLEANUP_FREE char *final = NULL;
 	CLEANUP_STRBUF struct strbuf raw = STRBUF_INIT;
 	char **fetched = &inrelease;
@@ -492,12 +496,14 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 		return -1;
 	if (rc) {
 		free(url);
+		free(what);
 		url = xasprintf("%s/Release", dists);
+		what = xasprintf("%s/Release", shown);
 		fetched = &release;
 		rc = fetch_url_optional(f, url, release, err);
 		if (rc)
 			return rc < 0 ? -1 : jeos_fail(err, JEOS_EXIT_FAILED,
-						      "%s/: no InRelease or Release", dists);
+						      "%s/: no InRelease or Release", shown);
 		CLEANUP_FREE char *sig_url = xasprintf("%s.gpg", url);
 		rc = fetch_url_optional(f, sig_url, release_gpg, err);
 		if (rc < 0)
@@ -509,12 +515,12 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 	if (strbuf_read_file(&raw, *fetched) < 0)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", *fetched,
 				 strerror(errno));
-	if (fetched == &inrelease && check_clearsigned(raw.buf, url, err) < 0)
+	if (fetched == &inrelease && check_clearsigned(raw.buf, what, err) < 0)
 		return -1;
 
 	if (!repo->gpgcheck) {
 		log_warn("repository %s: signature not checked (gpgcheck is off)",
-			 repo->alias ? repo->alias : repo->uri);
+			 repo->alias ? repo->alias : shown);
 		if (fetched != &inrelease)
 			strbuf_add(text, raw.buf, raw.len);
 		else
@@ -522,9 +528,9 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 	} else if (!has_sig) {
 		return jeos_fail(err, JEOS_EXIT_FAILED,
 				 "%s: no valid OpenPGP signature (unsigned repository:"
-				 " no InRelease or Release.gpg)", url);
+				 " no InRelease or Release.gpg)", what);
 	} else if (verify_signature(f, repo, *fetched,
-				    fetched == &inrelease ? NULL : release_gpg, url,
+				    fetched == &inrelease ? NULL : release_gpg, what,
 				    text, err) < 0) {
 		return -1;
 	}
@@ -562,11 +568,12 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	      char inrelease_sha256[SHA256_HEX_LEN + 1], time_t *date, struct jeos_error *err)
 {
 	static const char *const main_only[] = { "main", NULL };
-	const char *name = repo->alias ? repo->alias : repo->uri;
+	CLEANUP_FREE char *shown_uri = uri_redact(repo->uri);
+	const char *name = repo->alias ? repo->alias : shown_uri;
 	const char *const *components = repo->components
 		? (const char *const *)repo->components : main_only;
 	const char *dist = repo->distribution;
-	CLEANUP_FREE char *dists = NULL, *archs = xstrdup(repo->architectures
+	CLEANUP_FREE char *dists = NULL, *shown = NULL, *archs = xstrdup(repo->architectures
 							  ? repo->architectures : arch);
 	CLEANUP_STRBUF struct strbuf text = STRBUF_INIT;
 	struct release rel = { 0 };
@@ -582,9 +589,10 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	while (len && repo->uri[len - 1] == '/')
 		len--;
 	dists = xasprintf("%.*s/dists/%s", (int)len, repo->uri, dist);
+	shown = uri_redact(dists);
 
-	if (load_release(f, repo, dists, &text, inrelease_sha256, err) < 0 ||
-	    release_parse(&rel, text.buf, text.len, dists, err) < 0)
+	if (load_release(f, repo, dists, shown, &text, inrelease_sha256, err) < 0 ||
+	    release_parse(&rel, text.buf, text.len, shown, err) < 0)
 		goto out;
 	*date = rel.date;
 
@@ -605,7 +613,7 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	for (char *a = strtok_r(archs, ", ", &save); a; a = strtok_r(NULL, ", ", &save)) {
 		for (size_t c = 0; components[c]; c++) {
 			char *path = NULL;
-			if (load_index(f, dists, &rel, components[c], a, &path, err) < 0)
+			if (load_index(f, dists, shown, &rel, components[c], a, &path, err) < 0)
 				goto out;
 			add_index(out, n, repo_idx, components[c], a, path);
 		}

@@ -467,6 +467,22 @@ int run_program_io(char *const argv[], const char *input, const char *log,
 	return 0;
 }
 
+char *uri_redact(const char *uri)
+{
+	const char *sep = strstr(uri, "://");
+	const char *host = sep ? sep + 3 : NULL;
+	const char *at = NULL;
+
+	/* the authority runs to the path, query or fragment; userinfo ends at
+	 * its last '@' (a password may hold an unescaped one) */
+	for (const char *c = host; c && *c && !strchr("/?#", *c); c++)
+		if (*c == '@')
+			at = c;
+	if (!at)
+		return xstrdup(uri);
+	return xasprintf("%.*s***%s", (int)(host - uri), uri, at);
+}
+
 int str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -125,6 +125,11 @@ int run_program_logged(char *const argv[], const char *log, struct jeos_error *e
 int run_program_io(char *const argv[], const char *input, const char *log,
 		   struct jeos_error *err);
 
+/* uri as messages may show it: the userinfo of "scheme://user:pass@host/..."
+ * (credentials, from --mirror or apt's sources) becomes three asterisks
+ * before the '@'; anything else is copied. The caller frees it. */
+char *uri_redact(const char *uri);
+
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);
 

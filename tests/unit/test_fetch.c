@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define NR_FILES 9
+/* a SHA-256 that "hello\n" does not have */
+#define SHA_OF_NOTHING_ELSE "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 struct fixture {
 	char *dir;           /* scratch */
@@ -330,6 +332,54 @@ static void test_http_retries(void **state)
 	free(dest);
 }
 
+/* A URI's credentials reach the server but no message: not an HTTP
+ * error, a checksum mismatch, nor a refused connection. */
+static void test_credentials_redacted(void **state)
+{
+	struct fixture *fx = *state;
+	struct fetcher *f;
+	struct jeos_error err;
+	int port, s = listen_local(&port);
+	pid_t pid = fork();
+	char *dest = xasprintf("%s/out", fx->dir);
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(60);
+		serve(s);
+	}
+	close(s);
+	char *gone = xasprintf("http://jeos:s3cret@127.0.0.1:%d/gone", port);
+	char *flaky = xasprintf("http://jeos:s3cret@127.0.0.1:%d/flaky", port);
+	char *shown = xasprintf("http://***@127.0.0.1:%d/", port);
+	struct fetch_item item = { .url = flaky, .sha256 = SHA_OF_NOTHING_ELSE, .size = 6 };
+	assert_int_equal(fetcher_new(&f, &fx->opts, &err), 0);
+
+	assert_int_equal(fetch_url(f, gone, dest, &err), -1);
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_non_null(strstr(err.msg, "/gone: HTTP error 404"));
+	assert_null(strstr(err.msg, "s3cret"));
+	assert_int_equal(fetch_items(f, &item, 1, &err), -1); /* 503, then "hello\n" */
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_non_null(strstr(err.msg, "/flaky: checksum mismatch"));
+	assert_null(strstr(err.msg, "s3cret"));
+	item.sha256 = "not hex";
+	assert_int_equal(fetch_items(f, &item, 1, &err), -1);
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_null(strstr(err.msg, "s3cret"));
+
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(fetch_url(f, gone, dest, &err), -1); /* connection refused */
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_null(strstr(err.msg, "s3cret"));
+	fetcher_free(f);
+	free(gone);
+	free(flaky);
+	free(shown);
+	free(dest);
+}
+
 static void test_default_cache_dir(void **state)
 {
 	struct fixture *fx = *state;
@@ -369,6 +419,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_url_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_retries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credentials_redacted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_cache_dir, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);

@@ -3,8 +3,11 @@
 #include "testutil.h"
 #include "repo.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <glob.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define MAKE_REPO SRCDIR "/tests/integration/make-repo.sh"
@@ -437,6 +440,35 @@ static void test_missing_repo(void **state)
 	assert_int_equal(fx->err.code, JEOS_EXIT_USAGE);
 }
 
+/* A mirror URI's credentials are in no message. */
+static void test_credentials_redacted(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* a port nothing listens on: bound, then closed */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	close(s);
+	free(fx->uri);
+	fx->uri = xasprintf("http://jeos:s3cret@127.0.0.1:%d/debian", ntohs(sa.sin_port));
+	fx->repo.uri = fx->uri;
+	char *shown = xasprintf("repository test: http://***@127.0.0.1:%d/debian/dists/stable/"
+				"InRelease: ", ntohs(sa.sin_port));
+	load_fails(fx, shown);
+	assert_null(strstr(fx->err.msg, "s3cret"));
+
+	/* without an alias, the repository is named by its URI */
+	fx->repo.alias = NULL;
+	assert_int_equal(load(fx), -1);
+	assert_true(str_has_prefix(fx->err.msg, "repository http://***@127.0.0.1:"));
+	assert_null(strstr(fx->err.msg, "s3cret"));
+	free(shown);
+}
+
 /* The real archive and the host's Debian keyring, when the host's apt
  * sources name one (read at run time, never written down here). */
 static void test_debian_archive(void **state)
@@ -489,6 +521,7 @@ int main(void)
 		T(test_expired_release_warns),
 		T(test_components_and_architectures),
 		T(test_missing_repo),
+		T(test_credentials_redacted),
 		T(test_debian_archive),
 #undef T
 	};
