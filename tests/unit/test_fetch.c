@@ -283,14 +283,11 @@ static void serve(int s)
 	}
 }
 
-static void test_http_retries(void **state)
+/* serve() in a child process, on *port. */
+static pid_t start_server(int *port)
 {
-	struct fixture *fx = *state;
-	struct fetcher *f;
-	struct jeos_error err;
-	int port, s = listen_local(&port);
+	int s = listen_local(port);
 	pid_t pid = fork();
-	char *dest = xasprintf("%s/out", fx->dir);
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -298,6 +295,18 @@ static void test_http_retries(void **state)
 		serve(s);
 	}
 	close(s);
+	return pid;
+}
+
+static void test_http_retries(void **state)
+{
+	struct fixture *fx = *state;
+	struct fetcher *f;
+	struct jeos_error err;
+	int port;
+	pid_t pid = start_server(&port);
+	char *dest = xasprintf("%s/out", fx->dir);
+
 
 	char *flaky = xasprintf("http://127.0.0.1:%d/flaky", port);
 	char *gone = xasprintf("http://127.0.0.1:%d/gone", port);
@@ -339,16 +348,10 @@ static void test_credentials_redacted(void **state)
 	struct fixture *fx = *state;
 	struct fetcher *f;
 	struct jeos_error err;
-	int port, s = listen_local(&port);
-	pid_t pid = fork();
+	int port;
+	pid_t pid = start_server(&port);
 	char *dest = xasprintf("%s/out", fx->dir);
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(60);
-		serve(s);
-	}
-	close(s);
 	char *gone = xasprintf("http://jeos:s3cret@127.0.0.1:%d/gone", port);
 	char *flaky = xasprintf("http://jeos:s3cret@127.0.0.1:%d/flaky", port);
 	char *shown = xasprintf("http://***@127.0.0.1:%d/", port);
