@@ -185,12 +185,21 @@ static int job_start(struct job *job, struct jeos_error *err)
 {
 	struct fetcher *f = job->f;
 
-	if (!job->tmp)
-		job->tmp = tmpname_for(job->dest);
-	job->fp = fopen(job->tmp, "we");
-	if (!job->fp)
+	int fd;
+
+	if (job->tmp) { /* a retry starts a fresh file */
+		unlink(job->tmp);
+		free(job->tmp);
+	}
+	fd = tmpfile_create(job->dest, &job->tmp, err);
+	if (fd < 0)
+		return -1;
+	job->fp = fdopen(fd, "w");
+	if (!job->fp) {
+		close(fd);
 		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s",
 				 job->tmp, strerror(errno));
+	}
 	if (job->sha256)
 		sha256_init(&job->hash);
 	job->got = 0;

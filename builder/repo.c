@@ -191,6 +191,17 @@ static const char *last_line(struct strbuf *sb)
 	return p ? p + 1 : sb->len ? sb->buf : "no details";
 }
 
+/* *tmp: a new empty file of ours beside final_path (tmpfile_create). */
+static int reserve(const char *final_path, char **tmp, struct jeos_error *err)
+{
+	int fd = tmpfile_create(final_path, tmp, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* gpgv needs a binary keyring: an ASCII-armored key is converted into a
  * temporary file (*tmp, which the caller removes). */
 static int keyring_for_gpgv(const char *key, const char **out, char **tmp,
@@ -211,7 +222,9 @@ static int keyring_for_gpgv(const char *key, const char **out, char **tmp,
 	    memcmp(head, armor, sizeof(head)))
 		return 0;
 	base = xasprintf("%s/keyring.gpg", fetcher_cache_dir(f));
-	*tmp = tmpname_for(base);
+	/* ours, made exclusively: gpg --yes then writes over it */
+	if (reserve(base, tmp, err) < 0)
+		return -1;
 	const char *argv[] = { "gpg", "--batch", "--no-tty", "--yes", "--dearmor",
 			       "--output", *tmp, key, NULL };
 	rc = run_gpg(argv, &status, &log, err);
@@ -279,11 +292,11 @@ static int verify_signature(struct fetcher *f, const struct recipe_repo *repo,
 {
 	const char *key = repo->signing_key ? repo->signing_key : DEBIAN_ARCHIVE_KEYRING;
 	CLEANUP_UNLINK_FREE char *dearmored = NULL;
-	CLEANUP_UNLINK_FREE char *output = NULL;
+	CLEANUP_FREE char *outdir = NULL, *output = NULL;
 	CLEANUP_STRBUF struct strbuf status = STRBUF_INIT, log = STRBUF_INIT;
 	CLEANUP_FREE char *keyarg = NULL;
 	const char *keyring = key;
-	int rc;
+	int rc, ret = -1;
 
 	if (keyring_for_gpgv(key, &keyring, &dearmored, f, err) < 0)
 		return -1;
@@ -296,23 +309,31 @@ static int verify_signature(struct fetcher *f, const struct recipe_repo *repo,
 	if (sig) {
 		argv[i++] = sig;
 	} else {
-		/* gpgv writes the text it found signed, whatever the verdict:
-		 * used only when the verdict is good. */
-		output = tmpname_for(signed_file);
+		/* gpgv writes the text it found signed, whatever the verdict
+		 * (used only when the verdict is good), and will not write over
+		 * a file: so into a directory only we can write to. */
+		if (!(outdir = tmpdir_create(signed_file, err)))
+			return -1;
+		output = xasprintf("%s/signed", outdir);
 		argv[i++] = "--output";
 		argv[i++] = output;
 	}
 	argv[i++] = signed_file;
 	rc = run_gpg(argv, &status, &log, err);
-	if (rc < 0)
-		return -1;
-	if (check_gpgv_status(rc, status.buf ? status.buf : "", what, key, &log, err) < 0)
-		return -1;
-	strbuf_addstr(text, ""); /* NUL-terminated even if the file is empty */
-	if (strbuf_read_file(text, sig ? signed_file : output) < 0)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s",
-				 sig ? signed_file : output, strerror(errno));
-	return 0;
+	if (rc >= 0 &&
+	    check_gpgv_status(rc, status.buf ? status.buf : "", what, key, &log, err) == 0) {
+		strbuf_addstr(text, ""); /* NUL-terminated even if the file is empty */
+		if (strbuf_read_file(text, sig ? signed_file : output) < 0)
+			jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s",
+				  sig ? signed_file : output, strerror(errno));
+		else
+			ret = 0;
+	}
+	if (outdir) {
+		unlink(output);
+		rmdir(outdir);
+	}
+	return ret;
 }
 
 static const char clear_begin[] = "-----BEGIN PGP SIGNED MESSAGE-----\n";
@@ -360,8 +381,9 @@ static int unpack_index(struct fetcher *f, const char *compressed,
 			char **path, struct jeos_error *err)
 {
 	CLEANUP_FREE char *base = xasprintf("%s/Packages", fetcher_cache_dir(f));
-	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(base);
-	CLEANUP_FCLOSE FILE *out = fopen(tmp, "we");
+	CLEANUP_UNLINK_FREE char *tmp = NULL;
+	int fd = tmpfile_create(base, &tmp, err);
+	CLEANUP_FCLOSE FILE *out = fd < 0 ? NULL : fdopen(fd, "w");
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
 	struct sha256 h;
@@ -372,7 +394,11 @@ static int unpack_index(struct fetcher *f, const char *compressed,
 
 	sha256_init(&h);
 	if (!out) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", tmp,
+				  strerror(errno));
+		}
 		goto out;
 	}
 	archive_read_support_filter_all(a);
@@ -481,9 +507,7 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 			char sha256[SHA256_HEX_LEN + 1], struct jeos_error *err)
 {
 	CLEANUP_FREE char *base = xasprintf("%s/InRelease", fetcher_cache_dir(f));
-	CLEANUP_UNLINK_FREE char *inrelease = tmpname_for(base);
-	CLEANUP_UNLINK_FREE char *release = tmpname_for(base);
-	CLEANUP_UNLINK_FREE char *release_gpg = tmpname_for(base);
+	CLEANUP_UNLINK_FREE char *inrelease = NULL, *release = NULL, *release_gpg = NULL;
 	CLEANUP_FREE char *url = xasprintf("%s/InRelease", dists);
 	CLEANUP_FREE char *what = xasprintf("%s/InRelease", shown);
 	CLEANUP_FREE char *final = NULL;
@@ -491,6 +515,11 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 	char **fetched = &inrelease;
 	int rc, has_sig = 1;
 
+	/* the files are fetched onto names reserved here: no other process
+	 * sharing the cache fetches onto them */
+	if (reserve(base, &inrelease, err) < 0 || reserve(base, &release, err) < 0 ||
+	    reserve(base, &release_gpg, err) < 0)
+		return -1;
 	rc = fetch_url_optional(f, url, inrelease, err);
 	if (rc < 0)
 		return -1;

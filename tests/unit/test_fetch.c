@@ -132,6 +132,27 @@ static void test_fetch_then_cache_hit(void **state)
 	assert_int_equal(cache_entries(fx), NR_FILES);
 }
 
+/* A shared cache: whatever another user planted where a temporary file
+ * could go is never written through. */
+static void test_planted_temporaries(void **state)
+{
+	struct fixture *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char *by_sha256 = xasprintf("%s/by-sha256", fx->opts.cache_dir);
+
+	make_file(victim, "keep\n", 5);
+	test_shf("mkdir -p %s", by_sha256);
+	for (size_t i = 0; i < fx->set.nr; i++)
+		test_plant_tmp_links(by_sha256, fx->set.pkgs[i].sha256, victim);
+	fetch_set(fx);
+	char *got = test_read_file(victim);
+	assert_string_equal(got, "keep\n");
+	free(got);
+	assert_int_equal(cache_entries(fx), NR_FILES * 501); /* no temporary left */
+	free(by_sha256);
+	free(victim);
+}
+
 static void test_corrupt_cache_is_refetched(void **state)
 {
 	struct fixture *fx = *state;
@@ -417,6 +438,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fetch_then_cache_hit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_temporaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_cache_is_refetched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_mismatch_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_size, setup, teardown),

@@ -259,6 +259,33 @@ static void test_armored_key(void **state)
 	assert_int_equal(tmp, 0); /* the dearmored keyring is gone */
 }
 
+/* A shared cache: whatever another user planted where a temporary file
+ * (InRelease, Packages, the dearmored keyring) could go is never written
+ * through. */
+static void test_planted_temporaries(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const bases[] = { "InRelease", "Packages", "keyring.gpg" };
+	char *victim = xasprintf("%s/victim", fx->dir);
+
+	make_repo(fx, "");
+	free(fx->keyring);
+	fx->keyring = xasprintf("%s/key/keyring.asc", fx->repo_dir);
+	fx->repo.signing_key = fx->keyring;
+	test_shf("mkdir -p %s && echo keep >%s", fx->cache, victim);
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+		test_plant_tmp_links(fx->cache, bases[i], victim);
+	load_ok(fx);
+	assert_index(fx, 0, "main", "amd64");
+	char *got = test_read_file(victim);
+	assert_string_equal(got, "keep\n");
+	free(got);
+	int tmp;
+	cache_entries(fx, &tmp);
+	assert_int_equal(tmp, 0);
+	free(victim);
+}
+
 static void test_wrong_key_refused(void **state)
 {
 	struct fixture *fx = *state;
@@ -510,6 +537,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(test_signed_repo_then_cache_hit),
 		T(test_armored_key),
+		T(test_planted_temporaries),
 		T(test_wrong_key_refused),
 		T(test_tampered_release_refused),
 		T(test_unsigned_repo),
