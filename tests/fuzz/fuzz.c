@@ -19,10 +19,15 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 	return 0;
 }
 
+void fuzz_remove(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* atexit: the scratch directory goes, whatever a target left in it. */
 static void remove_dir(void)
 {
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_remove(dir);
 	free(dir);
 }
 

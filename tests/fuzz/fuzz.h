@@ -18,5 +18,7 @@ const char *fuzz_dir(void);
 /* fuzz_dir()/NAME holding exactly DATA (replaced); the caller frees the
  * path. Aborts if it cannot be written: a harness failure, not a finding. */
 char *fuzz_file(const char *name, const uint8_t *data, size_t size);
+/* Removes path and, if a directory, everything below it. */
+void fuzz_remove(const char *path);
 
 #endif
