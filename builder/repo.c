@@ -651,7 +651,8 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 out:
 	if (ret < 0) {
 		jeos_error_prefix(err, "repository %s: ", name);
-		clear_indexes(*out + n0, *n - n0);
+		if (*n > n0) /* *out may still be NULL: no arithmetic on it */
+			clear_indexes(*out + n0, *n - n0);
 		*n = n0;
 	}
 	release_free(&rel);

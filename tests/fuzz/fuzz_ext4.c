@@ -13,7 +13,10 @@
 #define DST_BYTES (16u << 20)
 #define BLOCK 4096u
 
+static const unsigned char zero[BLOCK];
+
 static unsigned char *empty_fs; /* the fresh destination, DST_BYTES */
+static size_t *used, nr_used;   /* the offsets of its non-zero blocks */
 
 /* Makes the destination filesystem once and keeps its bytes. */
 static void make_empty_fs(const char *dst)
@@ -32,20 +35,22 @@ static void make_empty_fs(const char *dst)
 	    ext4_mkfs(dst, 0, DST_BYTES, &p, &err) < 0 || (fd = open(dst, O_RDONLY)) < 0 ||
 	    pread(fd, empty_fs, DST_BYTES, 0) != DST_BYTES || close(fd) < 0)
 		abort();
+	used = xcalloc(DST_BYTES / BLOCK, sizeof(*used));
+	for (size_t off = 0; off < DST_BYTES; off += BLOCK)
+		if (memcmp(empty_fs + off, zero, BLOCK))
+			used[nr_used++] = off;
 }
 
 /* dst becomes the empty filesystem again: its non-zero blocks written
  * over a sparse file. */
 static void restore_empty_fs(const char *dst)
 {
-	static const unsigned char zero[BLOCK];
 	int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	if (fd < 0 || ftruncate(fd, DST_BYTES) < 0)
 		abort();
-	for (size_t off = 0; off < DST_BYTES; off += BLOCK)
-		if (memcmp(empty_fs + off, zero, BLOCK) &&
-		    pwrite(fd, empty_fs + off, BLOCK, (off_t)off) != BLOCK)
+	for (size_t i = 0; i < nr_used; i++)
+		if (pwrite(fd, empty_fs + used[i], BLOCK, (off_t)used[i]) != BLOCK)
 			abort();
 	if (close(fd) < 0)
 		abort();
