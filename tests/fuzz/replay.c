@@ -1,8 +1,9 @@
 /* replay.c - a fuzz target without libFuzzer: runs it over every regular
  * file directly in each directory given (a corpus: seeds and the inputs
  * that once crashed), so that `make unit` (and make check-asan) replays
- * them. Subdirectories are not entered: crashes-found/ holds inputs that
- * still crash, until their module is fixed. */
+ * them, and fails when an input leaves a file descriptor open (libFuzzer
+ * runs millions). Subdirectories are not entered: crashes-found/ holds
+ * inputs that still crash, until their module is fixed. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,19 @@
 
 #include "fuzz.h"
 #include "util.h"
+
+/* How many file descriptors the process has open. */
+static size_t open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	size_t n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
 
 /* Feeds path to the target: 1 if it was a regular file, 0 if skipped. */
 static int replay_file(const char *path)
@@ -30,6 +44,8 @@ static int replay_file(const char *path)
 
 int main(int argc, char **argv)
 {
+	size_t fds = 0; /* open after the first input (which may open for good) */
+
 	for (int i = 1; i < argc; i++) {
 		struct dirent **names;
 		int n = scandir(argv[i], &names, NULL, alphasort);
@@ -42,6 +58,12 @@ int main(int argc, char **argv)
 		for (int j = 0; j < n; j++) {
 			char *path = xasprintf("%s/%s", argv[i], names[j]->d_name);
 			done += (size_t)replay_file(path);
+			if (done == 1 && !fds)
+				fds = open_fds();
+			if (fds && open_fds() > fds) {
+				fprintf(stderr, "%s: the target left a file descriptor open\n", path);
+				return 1;
+			}
 			free(path);
 			free(names[j]);
 		}
