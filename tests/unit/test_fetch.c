@@ -328,7 +328,6 @@ static void test_http_retries(void **state)
 	pid_t pid = start_server(&port);
 	char *dest = xasprintf("%s/out", fx->dir);
 
-
 	char *flaky = xasprintf("http://127.0.0.1:%d/flaky", port);
 	char *gone = xasprintf("http://127.0.0.1:%d/gone", port);
 	char *broken = xasprintf("http://127.0.0.1:%d/broken", port);
