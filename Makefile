@@ -5,6 +5,7 @@
 #   make appliance   deps + jeos + build recipes/minimal into build/minimal
 #   make test        deps + unit tests (cmocka) + integration tests
 #   make check-asan  unit tests under AddressSanitizer/UBSan
+#   make fuzz        each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench       build/boot figures for recipes/minimal
 
 # Every Debian package the project needs. linux-image-amd64 is named on
@@ -35,8 +36,16 @@ OBJS = $(SRCS:builder/%.c=$(BUILD)/obj/%.o)
 SCHEMA_C = $(BUILD)/obj/schema_data.c
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# tests/fuzz/fuzz_T.c is the fuzz target T; tests/fuzz/T/ its corpus: the
+# seeds and every input that once crashed it (see tests/fuzz/replay.c).
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz_%)
+REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
+FUZZ_HARNESS = tests/fuzz/fuzz.c tests/fuzz/fuzz.h
+FUZZ_SECONDS ?= 60
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps appliance test unit integration check-asan bench clean
+.PHONY: all deps appliance test unit integration check-asan fuzz fuzz-run bench clean
 all: $(BUILD)/jeos
 
 deps:
@@ -78,9 +87,22 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libjeos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libjeos.a $(PKG_LIBS) -lcmocka $(LDFLAGS)
 
-unit: $(BUILD)/jeos $(UNIT_BINS)
+# The fuzz targets with replay.c's main instead of libFuzzer's.
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HARNESS) $(BUILD)/libjeos.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c tests/fuzz/fuzz.c \
+		$(BUILD)/libjeos.a $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HARNESS) $(BUILD)/libjeos.a
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/fuzz.c \
+		$(BUILD)/libjeos.a $(PKG_LIBS) $(LDFLAGS)
+
+unit: $(BUILD)/jeos $(UNIT_BINS) $(REPLAY_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \
 		JEOS=$(abspath $(BUILD)/jeos) $$t || fail=1; \
+	done; \
+	for t in $(FUZZ_TARGETS); do \
+		$(BUILD)/tests/replay_$$t tests/fuzz/$$t || fail=1; \
 	done; exit $$fail
 
 integration: $(BUILD)/jeos
@@ -91,8 +113,25 @@ test: deps
 	$(MAKE) integration
 
 check-asan:
-	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" unit
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g $(SANITIZE)" LDFLAGS="-fsanitize=address,undefined" unit
+
+# libjeos instrumented for coverage (clang), then each target for
+# FUZZ_SECONDS from its committed corpus; new inputs go to
+# build/fuzz/corpus/T, findings to build/fuzz/crashes/T, and any finding
+# fails. The committed corpus is only read.
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g $(SANITIZE) -fsanitize=fuzzer-no-link" \
+		LDFLAGS="-fsanitize=address,undefined" fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/corpus/$$t $(BUILD)/crashes/$$t; \
+		$(BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$(BUILD)/crashes/$$t/ \
+			$(BUILD)/corpus/$$t tests/fuzz/$$t >$(BUILD)/fuzz_$$t.log 2>&1 \
+			|| { fail=1; echo "fuzz_$$t: FINDING in $(BUILD)/crashes/$$t/, see $(BUILD)/fuzz_$$t.log"; }; \
+		echo "fuzz_$$t: $$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' $(BUILD)/fuzz_$$t.log | tail -n 1)"; \
+	done; exit $$fail
 
 appliance: deps all
 	$(BUILD)/jeos build recipes/minimal -o $(BUILD)/minimal

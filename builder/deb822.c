@@ -9,7 +9,8 @@ void deb822_reader_init(struct deb822_reader *r, const char *text, size_t len,
 			const char *source)
 {
 	r->text = text;
-	r->end = text + len;
+	/* an empty strbuf's text is NULL: no arithmetic on it */
+	r->end = len ? text + len : text;
 	r->line = 0;
 	r->source = source;
 }

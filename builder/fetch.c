@@ -27,6 +27,7 @@ enum job_state { JOB_WAITING, JOB_ACTIVE, JOB_DONE, JOB_MISSING };
 struct job {
 	struct fetcher *f;
 	const char *url;
+	char *shown;           /* url for messages, credentials redacted */
 	char *dest;            /* final path */
 	char *tmp;             /* written while downloading */
 	const char *sha256;    /* expected, or NULL: unverified metadata */
@@ -178,12 +179,21 @@ static int job_start(struct job *job, struct jeos_error *err)
 {
 	struct fetcher *f = job->f;
 
-	if (!job->tmp)
-		job->tmp = tmpname_for(job->dest);
-	job->fp = fopen(job->tmp, "we");
-	if (!job->fp)
+	int fd;
+
+	if (job->tmp) { /* a retry starts a fresh file */
+		unlink(job->tmp);
+		free(job->tmp);
+	}
+	fd = tmpfile_create(job->dest, &job->tmp, err);
+	if (fd < 0)
+		return -1;
+	job->fp = fdopen(fd, "w");
+	if (!job->fp) {
+		close(fd);
 		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s",
 				 job->tmp, strerror(errno));
+	}
 	if (job->sha256)
 		sha256_init(&job->hash);
 	job->got = 0;
@@ -214,7 +224,7 @@ static int job_start(struct job *job, struct jeos_error *err)
 	}
 	if (curl_multi_add_handle(f->multi, job->curl) != CURLM_OK)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: cannot start transfer",
-				 job->url);
+				 job->shown);
 	job->state = JOB_ACTIVE;
 	return 0;
 }
@@ -282,12 +292,12 @@ static int job_finish(struct job *job, CURLcode rc, struct jeos_error *err)
 		if (job->sha256 && job->got != job->size)
 			return jeos_fail(err, JEOS_EXIT_FAILED,
 					 "%s: truncated: got %llu bytes, expected %llu",
-					 job->url, (unsigned long long)job->got,
+					 job->shown, (unsigned long long)job->got,
 					 (unsigned long long)job->size);
 		if (job->sha256 && strcmp(hex, job->sha256))
 			return jeos_fail(err, JEOS_EXIT_FAILED,
 					 "%s: checksum mismatch: SHA256 %s, expected %s",
-					 job->url, hex, job->sha256);
+					 job->shown, hex, job->sha256);
 		if (commit_file(&job->tmp, job->dest, err) < 0)
 			return -1;
 		job->state = JOB_DONE;
@@ -297,7 +307,7 @@ static int job_finish(struct job *job, CURLcode rc, struct jeos_error *err)
 
 	if (job->too_big)
 		return jeos_fail(err, JEOS_EXIT_FAILED,
-				 "%s: more than the %llu bytes expected", job->url,
+				 "%s: more than the %llu bytes expected", job->shown,
 				 (unsigned long long)job->size);
 	if (job->write_errno)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot write %s: %s",
@@ -323,7 +333,7 @@ static int job_finish(struct job *job, CURLcode rc, struct jeos_error *err)
 			 job->curl_err[0] ? job->curl_err : curl_easy_strerror(rc));
 	if (job->tries > 1)
 		snprintf(tries, sizeof(tries), " (after %u tries)", job->tries);
-	return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s%s", job->url, reason, tries);
+	return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s%s", job->shown, reason, tries);
 }
 
 static void draw_progress(struct fetcher *f, size_t done, size_t total,
@@ -350,6 +360,7 @@ static int run_jobs(struct fetcher *f, struct job *jobs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].f = f;
 		jobs[i].state = JOB_WAITING;
+		jobs[i].shown = uri_redact(jobs[i].url);
 	}
 	while (finished < n) {
 		double now = now_seconds(), wake = now + 1;
@@ -418,6 +429,8 @@ out:
 			unlink(job->tmp);
 		free(job->tmp);
 		job->tmp = NULL;
+		free(job->shown);
+		job->shown = NULL;
 	}
 	progress_done();
 	return ret;
@@ -434,8 +447,9 @@ int fetch_items(struct fetcher *f, struct fetch_item *items, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		int hit;
 		if (!is_sha256_hex(items[i].sha256)) {
-			jeos_fail(err, JEOS_EXIT_FAILED, "%s: bad SHA256 \"%s\"",
-				  items[i].url, items[i].sha256 ? items[i].sha256 : "");
+			CLEANUP_FREE char *shown = uri_redact(items[i].url);
+			jeos_fail(err, JEOS_EXIT_FAILED, "%s: bad SHA256 \"%s\"", shown,
+				  items[i].sha256 ? items[i].sha256 : "");
 			goto out;
 		}
 		hit = fetch_cache_lookup(f, items[i].sha256, items[i].size, &paths[i], err);

@@ -4,12 +4,13 @@
  * A file whose SHA-256 is known lives at CACHE/by-sha256/<hex>. It is
  * checked (size and SHA-256) every time before use: a corrupt or truncated
  * cached copy is discarded and fetched again. Downloads land under a
- * temporary name and are renamed into place only once verified, so after a
- * failure nothing sits in the cache under a final name.
+ * temporary name of their own (tmpfile_create: O_EXCL, so several users
+ * may share a cache) and are renamed into place only once verified, so
+ * after a failure nothing sits in the cache under a final name.
  *
  * Connection errors, timeouts and HTTP 408/429/5xx are retried with
  * backoff; anything else (404, checksum mismatch...) fails at once. Errors
- * name the URL and the reason.
+ * name the URL (its credentials redacted: uri_redact) and the reason.
  */
 #ifndef JEOS_FETCH_H
 #define JEOS_FETCH_H

@@ -11,6 +11,7 @@
 #include "deb.h"
 #include "deb822.h"
 #include "repo.h"
+#include "solve.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -311,6 +312,25 @@ static int read_record(struct lock *lk, const char *text, unsigned line, enum wa
 			 lk->path, line, expected(*want, lk->nr_repos), text);
 }
 
+/* A line is text: a NUL would end it early (and hide what follows from a
+ * reader that stops there), other control characters are no part of the
+ * format. Tabs and a CR before the newline are white space. */
+static int check_text(const struct lock *lk, const char *s, const char *end, unsigned line,
+		      struct jeos_error *err)
+{
+	for (const char *c = s; c < end; c++) {
+		unsigned char ch = (unsigned char)*c;
+		if (ch >= ' ' && ch != 0x7f)
+			continue;
+		if (ch == '\t' || (ch == '\r' && c + 1 == end))
+			continue;
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s:%u: error: %s byte 0x%02x in column"
+				 " %zu, expected plain text", lk->path, line,
+				 ch ? "a control" : "a NUL", ch, (size_t)(c - s) + 1);
+	}
+	return 0;
+}
+
 int lock_read(const char *path, struct lock *out, struct jeos_error *err)
 {
 	CLEANUP_STRBUF struct strbuf text = STRBUF_INIT;
@@ -324,14 +344,18 @@ int lock_read(const char *path, struct lock *out, struct jeos_error *err)
 	if (strbuf_read_file(&text, path) < 0)
 		return jeos_fail(err, JEOS_EXIT_USAGE, "cannot read lock file %s: %s", path,
 				 strerror(errno));
-	for (char *p = text.buf; *p; p = next) {
-		char *eol = strchrnul(p, '\n');
+	for (char *p = text.buf, *end = text.buf + text.len; p < end; p = next) {
+		char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *first;
 
-		next = *eol ? eol + 1 : eol;
+		if (!eol)
+			eol = end;
+		next = eol < end ? eol + 1 : end;
 		*eol = '\0';
 		first = p + strspn(p, " \t\r");
 		line++;
+		if (check_text(out, p, eol, line, err) < 0)
+			return -1;
 		if (want == WANT_HEADER) {
 			if (read_header(out, p, err) < 0)
 				return -1;
@@ -518,6 +542,9 @@ static int take_from_cache(const struct recipe *r, const struct lock *lk, struct
 		}
 		if (take_from_deb(lk, lk->lines[i], p, path, err) < 0)
 			return -1;
+		free(p->path); /* the .deb describes p for solve_check_set */
+		p->path = path;
+		path = NULL;
 		log_info("%s %s: no longer in repository %s, taken from the cache", p->name,
 			 p->version, alias);
 	}
@@ -528,6 +555,27 @@ static int take_from_cache(const struct recipe *r, const struct lock *lk, struct
 		return jeos_fail(err, JEOS_EXIT_FAILED, "%srun `jeos lock --update %s` to lock"
 				 " what the repositories have now", missing.buf, r->path);
 	return 0;
+}
+
+/* The locked set, completed, is what the recipe asks for and closed under
+ * Depends: a lock whose lines were deleted must not build an image
+ * without them. */
+static int check_closed(const struct recipe *r, const struct lock *lk,
+			const struct repo_index *idx, size_t nr_idx, const struct pkgset *set,
+			struct jeos_error *err)
+{
+	CLEANUP_FREE struct solve_index *sidx = resolve_solve_indexes(r, idx, nr_idx);
+	const struct solve_input in = {
+		.arch = JEOS_ARCH, .indexes = sidx, .nr_indexes = nr_idx,
+		.recipe = r, .recommends = r->recommends,
+	};
+	CLEANUP_FREE char *msg = NULL;
+
+	if (solve_check_set(&in, set, lk->path, err) == 0)
+		return 0;
+	msg = xstrdup(err->msg);
+	return jeos_fail(err, err->code, "%s\n%s: error: not the whole package set; run"
+			 " `jeos lock --update %s` to re-resolve", msg, lk->path, r->path);
 }
 
 int resolve_locked(const struct recipe *r, const struct lock *lk, struct fetcher *f,
@@ -555,6 +603,7 @@ int resolve_locked(const struct recipe *r, const struct lock *lk, struct fetcher
 				    err) < 0)
 			goto out;
 	if (take_from_cache(r, lk, f, &out->set, found, err) < 0 ||
+	    check_closed(r, lk, idx, nr_idx, &out->set, err) < 0 ||
 	    (download && resolve_fetch(r, f, out, err) < 0))
 		goto out;
 	rc = 0;

@@ -77,13 +77,17 @@ int lock_write(const char *path, const struct recipe *r, const struct resolved *
 	       struct jeos_error *err);
 
 /* Parses path into *out (free with lock_free, also after a failure).
- * Errors read "path:line: error: ..., expected ..." (JEOS_EXIT_USAGE). */
+ * Errors read "path:line: error: ..., expected ..." (JEOS_EXIT_USAGE); a
+ * NUL or another control byte (but tab, and CR before the newline) is one. */
 int lock_read(const char *path, struct lock *out, struct jeos_error *err);
 void lock_free(struct lock *lk);
 
 /* What resolve_recipe gives, without solving: the locked packages,
- * exactly. The repositories' signed indexes are loaded as usual and each
- * package looked up in its repository's by name, version and architecture;
+ * exactly, which must still be a whole set (solve_check_set): the
+ * recipe's packages and minbase's in it, every Depends and Pre-Depends
+ * met within it, or it fails (JEOS_EXIT_FAILED) naming what is missing.
+ * The repositories' signed indexes are loaded as usual and each package
+ * looked up in its repository's by name, version and architecture;
  * a package the index no longer lists is taken from the cache (by its
  * hash; the .deb's control file gives the rest). The lock must match r
  * ("request" and the repositories). An InRelease other than the locked

@@ -13,9 +13,11 @@ int mirror_map_add(struct mirror_map *m, const char *name_eq_uri,
 {
 	const char *eq = strchr(name_eq_uri, '=');
 
-	if (!eq || eq == name_eq_uri || !eq[1])
+	if (!eq || eq == name_eq_uri || !eq[1]) {
+		CLEANUP_FREE char *shown = uri_redact(name_eq_uri);
 		return jeos_fail(err, JEOS_EXIT_USAGE,
-				 "--mirror expects NAME=URI, got '%s'", name_eq_uri);
+				 "--mirror expects NAME=URI, got '%s'", shown);
+	}
 	ALLOC_GROW(m->names, m->nr + 1, m->alloc);
 	m->uris = xrealloc(m->uris, m->alloc * sizeof(*m->uris));
 	m->names[m->nr] = xstrndup(name_eq_uri, (size_t)(eq - name_eq_uri));
@@ -248,9 +250,10 @@ int mirror_resolve(const char *source, const char *recipe_dir,
 		   str_has_prefix(source, "https://")) {
 		uri = xstrdup(source);
 	} else {
+		CLEANUP_FREE char *shown = uri_redact(source);
 		return jeos_fail(err, JEOS_EXIT_USAGE,
 				 "unsupported repository source '%s': expected "
-				 "mirror://, this://, file://, http:// or https://", source);
+				 "mirror://, this://, file://, http:// or https://", shown);
 	}
 	while (strlen(uri) > 1 && uri[strlen(uri) - 1] == '/')
 		uri[strlen(uri) - 1] = '\0';

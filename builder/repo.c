@@ -191,6 +191,17 @@ static const char *last_line(struct strbuf *sb)
 	return p ? p + 1 : sb->len ? sb->buf : "no details";
 }
 
+/* *tmp: a new empty file of ours beside final_path (tmpfile_create). */
+static int reserve(const char *final_path, char **tmp, struct jeos_error *err)
+{
+	int fd = tmpfile_create(final_path, tmp, err);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* gpgv needs a binary keyring: an ASCII-armored key is converted into a
  * temporary file (*tmp, which the caller removes). */
 static int keyring_for_gpgv(const char *key, const char **out, char **tmp,
@@ -211,7 +222,9 @@ static int keyring_for_gpgv(const char *key, const char **out, char **tmp,
 	    memcmp(head, armor, sizeof(head)))
 		return 0;
 	base = xasprintf("%s/keyring.gpg", fetcher_cache_dir(f));
-	*tmp = tmpname_for(base);
+	/* ours, made exclusively: gpg --yes then writes over it */
+	if (reserve(base, tmp, err) < 0)
+		return -1;
 	const char *argv[] = { "gpg", "--batch", "--no-tty", "--yes", "--dearmor",
 			       "--output", *tmp, key, NULL };
 	rc = run_gpg(argv, &status, &log, err);
@@ -279,11 +292,11 @@ static int verify_signature(struct fetcher *f, const struct recipe_repo *repo,
 {
 	const char *key = repo->signing_key ? repo->signing_key : DEBIAN_ARCHIVE_KEYRING;
 	CLEANUP_UNLINK_FREE char *dearmored = NULL;
-	CLEANUP_UNLINK_FREE char *output = NULL;
+	CLEANUP_FREE char *outdir = NULL, *output = NULL;
 	CLEANUP_STRBUF struct strbuf status = STRBUF_INIT, log = STRBUF_INIT;
 	CLEANUP_FREE char *keyarg = NULL;
 	const char *keyring = key;
-	int rc;
+	int rc, ret = -1;
 
 	if (keyring_for_gpgv(key, &keyring, &dearmored, f, err) < 0)
 		return -1;
@@ -296,23 +309,31 @@ static int verify_signature(struct fetcher *f, const struct recipe_repo *repo,
 	if (sig) {
 		argv[i++] = sig;
 	} else {
-		/* gpgv writes the text it found signed, whatever the verdict:
-		 * used only when the verdict is good. */
-		output = tmpname_for(signed_file);
+		/* gpgv writes the text it found signed, whatever the verdict
+		 * (used only when the verdict is good), and will not write over
+		 * a file: so into a directory only we can write to. */
+		if (!(outdir = tmpdir_create(signed_file, err)))
+			return -1;
+		output = xasprintf("%s/signed", outdir);
 		argv[i++] = "--output";
 		argv[i++] = output;
 	}
 	argv[i++] = signed_file;
 	rc = run_gpg(argv, &status, &log, err);
-	if (rc < 0)
-		return -1;
-	if (check_gpgv_status(rc, status.buf ? status.buf : "", what, key, &log, err) < 0)
-		return -1;
-	strbuf_addstr(text, ""); /* NUL-terminated even if the file is empty */
-	if (strbuf_read_file(text, sig ? signed_file : output) < 0)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s",
-				 sig ? signed_file : output, strerror(errno));
-	return 0;
+	if (rc >= 0 &&
+	    check_gpgv_status(rc, status.buf ? status.buf : "", what, key, &log, err) == 0) {
+		strbuf_addstr(text, ""); /* NUL-terminated even if the file is empty */
+		if (strbuf_read_file(text, sig ? signed_file : output) < 0)
+			jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s",
+				  sig ? signed_file : output, strerror(errno));
+		else
+			ret = 0;
+	}
+	if (outdir) {
+		unlink(output);
+		rmdir(outdir);
+	}
+	return ret;
 }
 
 static const char clear_begin[] = "-----BEGIN PGP SIGNED MESSAGE-----\n";
@@ -360,8 +381,9 @@ static int unpack_index(struct fetcher *f, const char *compressed,
 			char **path, struct jeos_error *err)
 {
 	CLEANUP_FREE char *base = xasprintf("%s/Packages", fetcher_cache_dir(f));
-	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(base);
-	CLEANUP_FCLOSE FILE *out = fopen(tmp, "we");
+	CLEANUP_UNLINK_FREE char *tmp = NULL;
+	int fd = tmpfile_create(base, &tmp, err);
+	CLEANUP_FCLOSE FILE *out = fd < 0 ? NULL : fdopen(fd, "w");
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
 	struct sha256 h;
@@ -372,7 +394,11 @@ static int unpack_index(struct fetcher *f, const char *compressed,
 
 	sha256_init(&h);
 	if (!out) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", tmp,
+				  strerror(errno));
+		}
 		goto out;
 	}
 	archive_read_support_filter_all(a);
@@ -425,14 +451,15 @@ out:
 	return ret;
 }
 
-/* Brings component/binary-arch/Packages into the cache, uncompressed. */
-static int load_index(struct fetcher *f, const char *dists, const struct release *rel,
-		      const char *component, const char *arch, char **path,
-		      struct jeos_error *err)
+/* Brings component/binary-arch/Packages into the cache, uncompressed.
+ * shown is dists for messages (no credentials). */
+static int load_index(struct fetcher *f, const char *dists, const char *shown,
+		      const struct release *rel, const char *component, const char *arch,
+		      char **path, struct jeos_error *err)
 {
 	static const char *const exts[] = { ".xz", ".gz", "" };
 	CLEANUP_FREE char *stem = xasprintf("%s/binary-%s/Packages", component, arch);
-	CLEANUP_FREE char *name = NULL, *url = NULL;
+	CLEANUP_FREE char *name = NULL, *url = NULL, *what = NULL;
 	const struct release_file *plain = release_find(rel, stem), *rf = NULL;
 	struct fetch_item item = { 0 };
 	int ret = -1;
@@ -450,8 +477,9 @@ static int load_index(struct fetcher *f, const char *dists, const struct release
 	}
 	if (!rf)
 		return jeos_fail(err, JEOS_EXIT_USAGE, "%s/Release lists no %s{.xz,.gz,}",
-				 dists, stem);
+				 shown, stem);
 	url = xasprintf("%s/%s", dists, rf->name);
+	what = xasprintf("%s/%s", shown, rf->name);
 	item.url = url;
 	item.sha256 = rf->sha256;
 	item.size = rf->size;
@@ -460,7 +488,7 @@ static int load_index(struct fetcher *f, const char *dists, const struct release
 	if (rf == plain) {
 		*path = item.path;
 		item.path = NULL;
-	} else if (unpack_index(f, item.path, plain, url, path, err) < 0) {
+	} else if (unpack_index(f, item.path, plain, what, path, err) < 0) {
 		goto out;
 	}
 	ret = 0;
@@ -472,32 +500,39 @@ out:
 /* ---- repositories ---- */
 
 /* Fetches and checks dists/<dist>/InRelease (or Release + Release.gpg);
- * *text gets the signed text, sha256 the hash of the file as fetched. */
+ * *text gets the signed text, sha256 the hash of the file as fetched.
+ * shown is dists for messages (no credentials). */
 static int load_release(struct fetcher *f, const struct recipe_repo *repo,
-			const char *dists, struct strbuf *text,
+			const char *dists, const char *shown, struct strbuf *text,
 			char sha256[SHA256_HEX_LEN + 1], struct jeos_error *err)
 {
 	CLEANUP_FREE char *base = xasprintf("%s/InRelease", fetcher_cache_dir(f));
-	CLEANUP_UNLINK_FREE char *inrelease = tmpname_for(base);
-	CLEANUP_UNLINK_FREE char *release = tmpname_for(base);
-	CLEANUP_UNLINK_FREE char *release_gpg = tmpname_for(base);
+	CLEANUP_UNLINK_FREE char *inrelease = NULL, *release = NULL, *release_gpg = NULL;
 	CLEANUP_FREE char *url = xasprintf("%s/InRelease", dists);
+	CLEANUP_FREE char *what = xasprintf("%s/InRelease", shown);
 	CLEANUP_FREE char *final = NULL;
 	CLEANUP_STRBUF struct strbuf raw = STRBUF_INIT;
 	char **fetched = &inrelease;
 	int rc, has_sig = 1;
 
+	/* the files are fetched onto names reserved here: no other process
+	 * sharing the cache fetches onto them */
+	if (reserve(base, &inrelease, err) < 0 || reserve(base, &release, err) < 0 ||
+	    reserve(base, &release_gpg, err) < 0)
+		return -1;
 	rc = fetch_url_optional(f, url, inrelease, err);
 	if (rc < 0)
 		return -1;
 	if (rc) {
 		free(url);
+		free(what);
 		url = xasprintf("%s/Release", dists);
+		what = xasprintf("%s/Release", shown);
 		fetched = &release;
 		rc = fetch_url_optional(f, url, release, err);
 		if (rc)
 			return rc < 0 ? -1 : jeos_fail(err, JEOS_EXIT_FAILED,
-						      "%s/: no InRelease or Release", dists);
+						      "%s/: no InRelease or Release", shown);
 		CLEANUP_FREE char *sig_url = xasprintf("%s.gpg", url);
 		rc = fetch_url_optional(f, sig_url, release_gpg, err);
 		if (rc < 0)
@@ -509,12 +544,12 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 	if (strbuf_read_file(&raw, *fetched) < 0)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", *fetched,
 				 strerror(errno));
-	if (fetched == &inrelease && check_clearsigned(raw.buf, url, err) < 0)
+	if (fetched == &inrelease && check_clearsigned(raw.buf, what, err) < 0)
 		return -1;
 
 	if (!repo->gpgcheck) {
 		log_warn("repository %s: signature not checked (gpgcheck is off)",
-			 repo->alias ? repo->alias : repo->uri);
+			 repo->alias ? repo->alias : shown);
 		if (fetched != &inrelease)
 			strbuf_add(text, raw.buf, raw.len);
 		else
@@ -522,9 +557,9 @@ static int load_release(struct fetcher *f, const struct recipe_repo *repo,
 	} else if (!has_sig) {
 		return jeos_fail(err, JEOS_EXIT_FAILED,
 				 "%s: no valid OpenPGP signature (unsigned repository:"
-				 " no InRelease or Release.gpg)", url);
+				 " no InRelease or Release.gpg)", what);
 	} else if (verify_signature(f, repo, *fetched,
-				    fetched == &inrelease ? NULL : release_gpg, url,
+				    fetched == &inrelease ? NULL : release_gpg, what,
 				    text, err) < 0) {
 		return -1;
 	}
@@ -562,11 +597,12 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	      char inrelease_sha256[SHA256_HEX_LEN + 1], time_t *date, struct jeos_error *err)
 {
 	static const char *const main_only[] = { "main", NULL };
-	const char *name = repo->alias ? repo->alias : repo->uri;
+	CLEANUP_FREE char *shown_uri = uri_redact(repo->uri);
+	const char *name = repo->alias ? repo->alias : shown_uri;
 	const char *const *components = repo->components
 		? (const char *const *)repo->components : main_only;
 	const char *dist = repo->distribution;
-	CLEANUP_FREE char *dists = NULL, *archs = xstrdup(repo->architectures
+	CLEANUP_FREE char *dists = NULL, *shown = NULL, *archs = xstrdup(repo->architectures
 							  ? repo->architectures : arch);
 	CLEANUP_STRBUF struct strbuf text = STRBUF_INIT;
 	struct release rel = { 0 };
@@ -582,9 +618,10 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	while (len && repo->uri[len - 1] == '/')
 		len--;
 	dists = xasprintf("%.*s/dists/%s", (int)len, repo->uri, dist);
+	shown = uri_redact(dists);
 
-	if (load_release(f, repo, dists, &text, inrelease_sha256, err) < 0 ||
-	    release_parse(&rel, text.buf, text.len, dists, err) < 0)
+	if (load_release(f, repo, dists, shown, &text, inrelease_sha256, err) < 0 ||
+	    release_parse(&rel, text.buf, text.len, shown, err) < 0)
 		goto out;
 	*date = rel.date;
 
@@ -605,7 +642,7 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	for (char *a = strtok_r(archs, ", ", &save); a; a = strtok_r(NULL, ", ", &save)) {
 		for (size_t c = 0; components[c]; c++) {
 			char *path = NULL;
-			if (load_index(f, dists, &rel, components[c], a, &path, err) < 0)
+			if (load_index(f, dists, shown, &rel, components[c], a, &path, err) < 0)
 				goto out;
 			add_index(out, n, repo_idx, components[c], a, path);
 		}
@@ -614,7 +651,8 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 out:
 	if (ret < 0) {
 		jeos_error_prefix(err, "repository %s: ", name);
-		clear_indexes(*out + n0, *n - n0);
+		if (*n > n0) /* *out may still be NULL: no arithmetic on it */
+			clear_indexes(*out + n0, *n - n0);
 		*n = n0;
 	}
 	release_free(&rel);

@@ -44,6 +44,19 @@ int resolve_fetch(const struct recipe *r, struct fetcher *f, struct resolved *ou
 	return 0;
 }
 
+struct solve_index *resolve_solve_indexes(const struct recipe *r, const struct repo_index *idx,
+					  size_t nr_idx)
+{
+	struct solve_index *sidx = xcalloc(nr_idx + 1, sizeof(*sidx));
+
+	for (size_t i = 0; i < nr_idx; i++) {
+		sidx[i].path = idx[i].packages_path;
+		sidx[i].repo = idx[i].repo;
+		sidx[i].priority = r->repos[idx[i].repo].priority;
+	}
+	return sidx;
+}
+
 int resolve_recipe(const struct recipe *r, struct fetcher *f, int download,
 		   struct resolved *out, struct jeos_error *err)
 {
@@ -54,12 +67,7 @@ int resolve_recipe(const struct recipe *r, struct fetcher *f, int download,
 
 	if (resolve_load_repos(r, f, out, &idx, &nr_idx, err) < 0)
 		goto out;
-	sidx = xcalloc(nr_idx + 1, sizeof(*sidx));
-	for (size_t i = 0; i < nr_idx; i++) {
-		sidx[i].path = idx[i].packages_path;
-		sidx[i].repo = idx[i].repo;
-		sidx[i].priority = r->repos[idx[i].repo].priority;
-	}
+	sidx = resolve_solve_indexes(r, idx, nr_idx);
 	progress("solve", 0, 0, "%zu indexes", nr_idx);
 	struct solve_input in = {
 		.arch = JEOS_ARCH, .indexes = sidx, .nr_indexes = nr_idx,

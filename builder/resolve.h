@@ -38,10 +38,15 @@ void resolved_free(struct resolved *res);
  * repo_index_free). resolve_fetch brings out->set into the cache (pkg->path)
  * and counts what it transferred. */
 struct repo_index;
+struct solve_index;
 int resolve_load_repos(const struct recipe *r, struct fetcher *f, struct resolved *out,
 		       struct repo_index **idx, size_t *nr_idx, struct jeos_error *err);
 int resolve_fetch(const struct recipe *r, struct fetcher *f, struct resolved *out,
 		  struct jeos_error *err);
+/* The solver's view of the nr_idx indexes idx: each with its repository's
+ * priority (caller frees; the paths stay idx's). */
+struct solve_index *resolve_solve_indexes(const struct recipe *r, const struct repo_index *idx,
+					  size_t nr_idx);
 
 /* A "name version arch" line per package, then the summary line. */
 void resolved_print(const struct resolved *res, FILE *out);

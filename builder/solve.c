@@ -152,26 +152,35 @@ static void add_job(struct ctx *c, Id how, Id what, const char *why,
 	c->origins[c->nr_origins++] = (struct origin){ why, line };
 }
 
-/* mmdebstrap's minbase: Essential: yes, Priority: required, and apt. */
-static void add_minbase_jobs(struct ctx *c)
+#define MINBASE_WHY "minbase (Essential: yes, Priority: required, apt)"
+
+/* mmdebstrap's minbase names into *names: Essential: yes, Priority:
+ * required, and apt (when an index has it). */
+static void minbase_names(const struct ctx *c, Queue *names)
 {
 	Id apt = pool_str2id(c->pool, "apt", 0);
-	Queue names;
 
-	queue_init(&names);
-	if (apt) /* add_jobs() reports its absence */
-		queue_push(&names, apt);
+	if (apt)
+		queue_push(names, apt);
 	for (size_t i = 0; i < c->recs.nr; i++) {
 		const struct pkg *r = &c->recs.pkgs[i];
 		Id name = pool_str2id(c->pool, r->name, 0);
 		if (!name || (strcmp(r->arch, c->in->arch) && strcmp(r->arch, "all")))
 			continue;
 		if (r->essential || (r->priority && !strcmp(r->priority, "required")))
-			queue_pushunique(&names, name);
+			queue_pushunique(names, name);
 	}
+}
+
+static void add_minbase_jobs(struct ctx *c)
+{
+	Queue names;
+
+	queue_init(&names);
+	minbase_names(c, &names); /* add_jobs() reports a missing apt */
 	for (int i = 0; i < names.count; i++)
 		add_job(c, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, names.elements[i],
-			"minbase (Essential: yes, Priority: required, apt)", 0);
+			MINBASE_WHY, 0);
 	queue_free(&names);
 }
 
@@ -525,6 +534,28 @@ static int collect(const struct ctx *c, Solver *solv, struct pkgset *out,
 	return ret;
 }
 
+/* The pool of every index of c->in, and their records sorted; the caller
+ * adds what else it needs, then makes the pool's provides index. */
+static int ctx_load(struct ctx *c, struct jeos_error *err)
+{
+	queue_init(&c->jobs);
+	c->pool = pool_create();
+	pool_setdisttype(c->pool, DISTTYPE_DEB);
+	pool_setarch(c->pool, c->in->arch);
+	for (size_t i = 0; i < c->in->nr_indexes; i++)
+		if (load_index(c, i, err) < 0)
+			return -1;
+	if (c->recs.nr)
+		qsort(c->recs.pkgs, c->recs.nr, sizeof(*c->recs.pkgs), rec_cmp);
+	return 0;
+}
+
+static void ctx_index_provides(struct ctx *c)
+{
+	pool_addfileprovides(c->pool);
+	pool_createwhatprovides(c->pool);
+}
+
 int solve(const struct solve_input *in, struct pkgset *out,
 	  struct jeos_error *err)
 {
@@ -532,17 +563,9 @@ int solve(const struct solve_input *in, struct pkgset *out,
 	Solver *solv = NULL;
 	int ret = -1;
 
-	queue_init(&c.jobs);
-	c.pool = pool_create();
-	pool_setdisttype(c.pool, DISTTYPE_DEB);
-	pool_setarch(c.pool, in->arch);
-	for (size_t i = 0; i < in->nr_indexes; i++)
-		if (load_index(&c, i, err) < 0)
-			goto out;
-	if (c.recs.nr)
-		qsort(c.recs.pkgs, c.recs.nr, sizeof(*c.recs.pkgs), rec_cmp);
-	pool_addfileprovides(c.pool);
-	pool_createwhatprovides(c.pool);
+	if (ctx_load(&c, err) < 0)
+		goto out;
+	ctx_index_provides(&c);
 	if (add_jobs(&c, err) < 0)
 		goto out;
 
@@ -554,6 +577,151 @@ int solve(const struct solve_input *in, struct pkgset *out,
 out:
 	if (solv)
 		solver_free(solv);
+	ctx_release(&c);
+	return ret;
+}
+
+/* ---- checking a set solved earlier ---- */
+
+/* Solvable ids of set's packages (ids[i] for set->pkgs[i]): the index
+ * paragraph of the package's repository with its name, version and
+ * architecture, else its .deb (pkg->path) added to the pool. */
+static int find_locked(struct ctx *c, const struct pkgset *set, Id *ids,
+		       struct jeos_error *err)
+{
+	CLEANUP_FREE struct pkg *keys = xcalloc(set->nr + 1, sizeof(*keys));
+	CLEANUP_FREE size_t *order = xcalloc(set->nr + 1, sizeof(*order));
+	Pool *pool = c->pool; /* FOR_POOL_SOLVABLES's name for it */
+	Repo *debs = NULL;
+	Id p;
+
+	/* keys sorted as rec_cmp wants; key i remembers its package in size */
+	for (size_t i = 0; i < set->nr; i++) {
+		keys[i] = set->pkgs[i];
+		keys[i].size = i;
+	}
+	qsort(keys, set->nr, sizeof(*keys), rec_cmp);
+	for (size_t i = 0; i < set->nr; i++)
+		order[i] = (size_t)keys[i].size;
+	FOR_POOL_SOLVABLES(p) {
+		Solvable *s = pool->solvables + p;
+		const struct solve_index *idx = s->repo->appdata;
+		struct pkg key = {
+			.name = (char *)pool_id2str(pool, s->name),
+			.version = (char *)pool_id2str(pool, s->evr),
+			.arch = (char *)pool_id2str(pool, s->arch),
+			.repo = idx->repo,
+		};
+		struct pkg *k = bsearch(&key, keys, set->nr, sizeof(key), rec_cmp);
+		if (k && !ids[order[k - keys]])
+			ids[order[k - keys]] = p;
+	}
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct pkg *pk = &set->pkgs[i];
+		if (ids[i])
+			continue;
+		if (!debs)
+			debs = repo_create(pool, "cache");
+		if (!pk->path || !(ids[i] = repo_add_deb(debs, pk->path, 0)))
+			return jeos_fail(err, JEOS_EXIT_FAILED, "%s %s (%s): neither an index"
+					 " nor a readable .deb describes it", pk->name,
+					 pk->version, pk->arch);
+	}
+	return 0;
+}
+
+/* Is some package of locked named, or providing, dep (a version, "a | b")? */
+static int locked_provides(Pool *pool, const Map *locked, Id dep)
+{
+	Id p, pp;
+
+	FOR_PROVIDES(p, pp, dep)
+		if (MAPTST(locked, p))
+			return 1;
+	return 0;
+}
+
+/* Every name requested (the recipe's packages, minbase's) into msgs when
+ * no locked package has or provides it. */
+static void check_requests(const struct ctx *c, const Map *locked, const char *set_name,
+			   struct strbuf *msgs, size_t *nr)
+{
+	static const enum pkg_list lists[] = { PKGS_BOOTSTRAP, PKGS_IMAGE };
+	const struct recipe *r = c->in->recipe;
+	Queue names;
+
+	queue_init(&names);
+	if (r->minbase)
+		minbase_names(c, &names);
+	for (int i = 0; i < names.count; i++)
+		if (!locked_provides(c->pool, locked, names.elements[i]) && (*nr)++ < 10)
+			strbuf_addf(msgs, "%s: error: '%s', which %s asks for, is not in it\n",
+				    set_name, pool_id2str(c->pool, names.elements[i]),
+				    MINBASE_WHY);
+	queue_free(&names);
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (size_t i = 0; i < r->nr_packages[lists[l]]; i++) {
+			const struct recipe_package *rp = &r->packages[lists[l]][i];
+			Id name = pool_str2id(c->pool, rp->name, 0);
+			if (!arch_wanted(rp->arch, c->in->arch) ||
+			    (name && locked_provides(c->pool, locked, name)) || (*nr)++ >= 10)
+				continue;
+			strbuf_addf(msgs, "%s: error: '%s', which the recipe's %s packages ask"
+				    " for (%s:%u), is not in it\n", set_name, rp->name,
+				    pkg_list_name(lists[l]), r->path, rp->line);
+		}
+}
+
+/* Every Pre-Depends and Depends of a locked package that no locked package
+ * meets, into msgs. */
+static void check_depends(const struct ctx *c, const struct pkgset *set, const Id *ids,
+			  const Map *locked, const char *set_name, struct strbuf *msgs,
+			  size_t *nr)
+{
+	for (size_t i = 0; i < set->nr; i++) {
+		Solvable *s = c->pool->solvables + ids[i];
+		for (Id *dp = s->requires ? s->repo->idarraydata + s->requires : NULL;
+		     dp && *dp; dp++) {
+			if (*dp == SOLVABLE_PREREQMARKER ||
+			    locked_provides(c->pool, locked, *dp) || (*nr)++ >= 10)
+				continue;
+			strbuf_addf(msgs, "%s: error: %s %s (%s) depends on '%s', which"
+				    " nothing in it provides\n", set_name, set->pkgs[i].name,
+				    set->pkgs[i].version, set->pkgs[i].arch,
+				    pool_dep2str(c->pool, *dp));
+		}
+	}
+}
+
+int solve_check_set(const struct solve_input *in, const struct pkgset *set,
+		    const char *set_name, struct jeos_error *err)
+{
+	struct ctx c = { .in = in };
+	CLEANUP_FREE Id *ids = xcalloc(set->nr + 1, sizeof(*ids));
+	CLEANUP_STRBUF struct strbuf msgs = STRBUF_INIT;
+	size_t nr = 0;
+	Map locked;
+	int ret = -1;
+
+	map_init(&locked, 0);
+	if (ctx_load(&c, err) < 0 || find_locked(&c, set, ids, err) < 0)
+		goto out;
+	ctx_index_provides(&c);
+	map_grow(&locked, c.pool->nsolvables);
+	for (size_t i = 0; i < set->nr; i++)
+		MAPSET(&locked, ids[i]);
+	check_requests(&c, &locked, set_name, &msgs, &nr);
+	check_depends(&c, set, ids, &locked, set_name, &msgs, &nr);
+	if (nr > 10)
+		strbuf_addf(&msgs, "%s: error: and %zu more\n", set_name, nr - 10);
+	if (nr) {
+		msgs.buf[--msgs.len] = '\0'; /* the last newline */
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s", msgs.buf);
+		goto out;
+	}
+	ret = 0;
+out:
+	map_free(&locked);
 	ctx_release(&c);
 	return ret;
 }

@@ -47,4 +47,16 @@ struct solve_input {
 int solve(const struct solve_input *in, struct pkgset *out,
 	  struct jeos_error *err);
 
+/* Checks that set, solved earlier (a lock), is still a whole install set
+ * for in: every package requested (the recipe's bootstrap and image
+ * packages, and with minbase apt and every Essential: yes or Priority:
+ * required package of the indexes) is in it by name or Provides, and every
+ * Pre-Depends and Depends of its packages is met within it. A package is
+ * described by its repository's index paragraph with its name, version and
+ * architecture, else by its .deb at pkg->path. Fails (JEOS_EXIT_FAILED)
+ * with a "SET_NAME: error: ..." line for each of the first ten gaps,
+ * naming the missing package. */
+int solve_check_set(const struct solve_input *in, const struct pkgset *set,
+		    const char *set_name, struct jeos_error *err);
+
 #endif

@@ -243,6 +243,48 @@ char *tmpname_for(const char *final_path)
 			 (long)getpid(), counter++);
 }
 
+/* "dir/.base.tmp-XXXXXX" for final_path, as mkostemp and mkdtemp want it. */
+static char *tmp_template(const char *final_path)
+{
+	const char *slash = strrchr(final_path, '/');
+	int dirlen = slash ? (int)(slash - final_path + 1) : 0;
+
+	return xasprintf("%.*s.%s.tmp-XXXXXX", dirlen, final_path,
+			 slash ? slash + 1 : final_path);
+}
+
+int tmpfile_create(const char *final_path, char **tmp, struct jeos_error *err)
+{
+	char *path = tmp_template(final_path);
+	int fd = mkostemp(path, O_CLOEXEC);
+	mode_t mask = umask(0);
+
+	umask(mask); /* read, not changed */
+	if (fd < 0 || fchmod(fd, 0644 & ~mask) < 0) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		free(path);
+		*tmp = NULL;
+		return -1;
+	}
+	*tmp = path;
+	return fd;
+}
+
+char *tmpdir_create(const char *final_path, struct jeos_error *err)
+{
+	char *path = tmp_template(final_path);
+
+	if (mkdtemp(path))
+		return path;
+	jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", path, strerror(errno));
+	free(path);
+	return NULL;
+}
+
 int commit_file(char **tmp, const char *final_path, struct jeos_error *err)
 {
 	int fd = open(*tmp, O_RDONLY | O_CLOEXEC);
@@ -261,17 +303,13 @@ int commit_file(char **tmp, const char *final_path, struct jeos_error *err)
 
 int write_file(const char *path, const void *data, size_t len, struct jeos_error *err)
 {
-	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(path);
+	CLEANUP_UNLINK_FREE char *tmp = NULL;
 	const char *p = data;
 	int ret = -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int fd = tmpfile_create(path, &tmp, err);
 
-	if (fd < 0) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "cannot create %s: %s", tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL; /* not ours to unlink */
+	if (fd < 0)
 		return -1;
-	}
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
@@ -521,6 +559,22 @@ int run_capture(char *const argv[], size_t max, struct strbuf *out,
 				 WIFEXITED(status) ? "exit" : "signal",
 				 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	return 0;
+}
+
+char *uri_redact(const char *uri)
+{
+	const char *sep = strstr(uri, "://");
+	const char *host = sep ? sep + 3 : NULL;
+	const char *at = NULL;
+
+	/* the authority runs to the path, query or fragment; userinfo ends at
+	 * its last '@' (a password may hold an unescaped one) */
+	for (const char *c = host; c && *c && !strchr("/?#", *c); c++)
+		if (*c == '@')
+			at = c;
+	if (!at)
+		return xstrdup(uri);
+	return xasprintf("%.*s***%s", (int)(host - uri), uri, at);
 }
 
 int str_has_prefix(const char *s, const char *prefix)

@@ -86,6 +86,16 @@ void cleanup_unlink_free(char **path);
 /* Output files are written under a temporary name beside the final one
  * and renamed into place only once complete. */
 char *tmpname_for(const char *final_path); /* "dir/.base.tmp-PID-N" */
+/* Creates a new, empty file beside final_path under a name no other
+ * process can have or guess ("dir/.base.tmp-XXXXXX", made by mkostemp
+ * with O_CREAT|O_EXCL), so that processes sharing a directory (a shared
+ * cache) never write one file and nothing planted there is followed; the
+ * mode is 0644 less the umask. Returns the fd (O_CLOEXEC) and sets *tmp
+ * (the caller frees it), or -1 with err filled and *tmp NULL. */
+int tmpfile_create(const char *final_path, char **tmp, struct jeos_error *err);
+/* The same for a new directory, mode 0700 ("dir/.base.tmp-XXXXXX"):
+ * returns it (caller frees), or NULL with err filled. */
+char *tmpdir_create(const char *final_path, struct jeos_error *err);
 /* fsync + rename tmp onto final; on success frees *tmp and NULLs it. */
 int commit_file(char **tmp, const char *final_path, struct jeos_error *err);
 /* PATH holds exactly DATA, written under a temporary name and committed. */
@@ -132,6 +142,11 @@ int run_program_io(char *const argv[], const char *input, const char *log,
  * (stderr discarded, the rest of stdout drained); 0 if it exited 0. */
 int run_capture(char *const argv[], size_t max, struct strbuf *out,
 		struct jeos_error *err);
+
+/* uri as messages may show it: the userinfo of "scheme://user:pass@host/..."
+ * (credentials, from --mirror or apt's sources) becomes three asterisks
+ * before the '@'; anything else is copied. The caller frees it. */
+char *uri_redact(const char *uri);
 
 int str_has_prefix(const char *s, const char *prefix);
 int str_has_suffix(const char *s, const char *suffix);

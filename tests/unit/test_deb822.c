@@ -49,11 +49,27 @@ static void test_syntax_error_names_line(void **state)
 	deb822_para_clear(&p);
 }
 
+/* An empty text, as an empty strbuf holds it (NULL), has no paragraph. */
+static void test_empty_text(void **state)
+{
+	struct deb822_reader r;
+	struct deb822_para p = { 0 };
+	struct jeos_error err;
+	(void)state;
+
+	deb822_reader_init(&r, NULL, 0, "Release");
+	assert_int_equal(deb822_next(&r, &p, &err), 0);
+	assert_int_equal(p.nr, 0);
+	deb822_reader_init(&r, "\n\n# only a comment\n", 19, "Release");
+	assert_int_equal(deb822_next(&r, &p, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paragraphs_and_continuations),
 		cmocka_unit_test(test_syntax_error_names_line),
+		cmocka_unit_test(test_empty_text),
 	};
 	return cmocka_run_group_tests_name("deb822", tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define NR_FILES 9
+/* a SHA-256 that "hello\n" does not have */
+#define SHA_OF_NOTHING_ELSE "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 struct fixture {
 	char *dir;           /* scratch */
@@ -128,6 +130,27 @@ static void test_fetch_then_cache_hit(void **state)
 	assert_int_equal(st.cached, NR_FILES);
 	assert_int_equal(st.bytes, 0);
 	assert_int_equal(cache_entries(fx), NR_FILES);
+}
+
+/* A shared cache: whatever another user planted where a temporary file
+ * could go is never written through. */
+static void test_planted_temporaries(void **state)
+{
+	struct fixture *fx = *state;
+	char *victim = xasprintf("%s/victim", fx->dir);
+	char *by_sha256 = xasprintf("%s/by-sha256", fx->opts.cache_dir);
+
+	make_file(victim, "keep\n", 5);
+	test_shf("mkdir -p %s", by_sha256);
+	for (size_t i = 0; i < fx->set.nr; i++)
+		test_plant_tmp_links(by_sha256, fx->set.pkgs[i].sha256, victim);
+	fetch_set(fx);
+	char *got = test_read_file(victim);
+	assert_string_equal(got, "keep\n");
+	free(got);
+	assert_int_equal(cache_entries(fx), NR_FILES * 501); /* no temporary left */
+	free(by_sha256);
+	free(victim);
 }
 
 static void test_corrupt_cache_is_refetched(void **state)
@@ -281,14 +304,11 @@ static void serve(int s)
 	}
 }
 
-static void test_http_retries(void **state)
+/* serve() in a child process, on *port. */
+static pid_t start_server(int *port)
 {
-	struct fixture *fx = *state;
-	struct fetcher *f;
-	struct jeos_error err;
-	int port, s = listen_local(&port);
+	int s = listen_local(port);
 	pid_t pid = fork();
-	char *dest = xasprintf("%s/out", fx->dir);
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -296,6 +316,17 @@ static void test_http_retries(void **state)
 		serve(s);
 	}
 	close(s);
+	return pid;
+}
+
+static void test_http_retries(void **state)
+{
+	struct fixture *fx = *state;
+	struct fetcher *f;
+	struct jeos_error err;
+	int port;
+	pid_t pid = start_server(&port);
+	char *dest = xasprintf("%s/out", fx->dir);
 
 	char *flaky = xasprintf("http://127.0.0.1:%d/flaky", port);
 	char *gone = xasprintf("http://127.0.0.1:%d/gone", port);
@@ -327,6 +358,48 @@ static void test_http_retries(void **state)
 	free(flaky);
 	free(gone);
 	free(broken);
+	free(dest);
+}
+
+/* A URI's credentials reach the server but no message: not an HTTP
+ * error, a checksum mismatch, nor a refused connection. */
+static void test_credentials_redacted(void **state)
+{
+	struct fixture *fx = *state;
+	struct fetcher *f;
+	struct jeos_error err;
+	int port;
+	pid_t pid = start_server(&port);
+	char *dest = xasprintf("%s/out", fx->dir);
+
+	char *gone = xasprintf("http://jeos:s3cret@127.0.0.1:%d/gone", port);
+	char *flaky = xasprintf("http://jeos:s3cret@127.0.0.1:%d/flaky", port);
+	char *shown = xasprintf("http://***@127.0.0.1:%d/", port);
+	struct fetch_item item = { .url = flaky, .sha256 = SHA_OF_NOTHING_ELSE, .size = 6 };
+	assert_int_equal(fetcher_new(&f, &fx->opts, &err), 0);
+
+	assert_int_equal(fetch_url(f, gone, dest, &err), -1);
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_non_null(strstr(err.msg, "/gone: HTTP error 404"));
+	assert_null(strstr(err.msg, "s3cret"));
+	assert_int_equal(fetch_items(f, &item, 1, &err), -1); /* 503, then "hello\n" */
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_non_null(strstr(err.msg, "/flaky: checksum mismatch"));
+	assert_null(strstr(err.msg, "s3cret"));
+	item.sha256 = "not hex";
+	assert_int_equal(fetch_items(f, &item, 1, &err), -1);
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_null(strstr(err.msg, "s3cret"));
+
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(fetch_url(f, gone, dest, &err), -1); /* connection refused */
+	assert_true(str_has_prefix(err.msg, shown));
+	assert_null(strstr(err.msg, "s3cret"));
+	fetcher_free(f);
+	free(gone);
+	free(flaky);
+	free(shown);
 	free(dest);
 }
 
@@ -364,11 +437,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fetch_then_cache_hit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planted_temporaries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_cache_is_refetched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_mismatch_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_url_and_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_retries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credentials_redacted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_cache_dir, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);

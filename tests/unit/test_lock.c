@@ -230,6 +230,21 @@ static void test_write_refuses(void **state)
 	assert_int_equal(test_count_entries(fx->dir), 0); /* nothing written */
 }
 
+/* A lock of LEN bytes TEXT is refused with "PATH" MSG... (case I). */
+static void expect_refused(struct fx *fx, size_t i, const char *text, size_t len,
+			   const char *msg)
+{
+	assert_int_equal(write_file(fx->lock_path, text, len, &fx->err), 0);
+	lock_free(&fx->lk);
+	if (lock_read(fx->lock_path, &fx->lk, &fx->err) != -1)
+		fail_msg("case %zu: accepted", i);
+	assert_int_equal(fx->err.code, JEOS_EXIT_USAGE);
+	if (!str_has_prefix(fx->err.msg, fx->lock_path) ||
+	    !str_has_prefix(fx->err.msg + strlen(fx->lock_path), msg))
+		fail_msg("case %zu: \"%s\" is not \"%s%s...\"", i, fx->err.msg,
+			 fx->lock_path, msg);
+}
+
 static void test_parse_errors(void **state)
 {
 	struct fx *fx = *state;
@@ -279,16 +294,7 @@ static void test_parse_errors(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(write_file(fx->lock_path, cases[i].text, strlen(cases[i].text),
-					    &fx->err), 0);
-		lock_free(&fx->lk);
-		if (lock_read(fx->lock_path, &fx->lk, &fx->err) != -1)
-			fail_msg("case %zu: accepted", i);
-		assert_int_equal(fx->err.code, JEOS_EXIT_USAGE);
-		if (!str_has_prefix(fx->err.msg, fx->lock_path) ||
-		    !str_has_prefix(fx->err.msg + strlen(fx->lock_path), cases[i].msg))
-			fail_msg("case %zu: \"%s\" is not \"%s%s...\"", i, fx->err.msg,
-				 fx->lock_path, cases[i].msg);
+		expect_refused(fx, i, cases[i].text, strlen(cases[i].text), cases[i].msg);
 	}
 
 	/* comments, blank lines, CRLF and extra blanks are fine */
@@ -309,7 +315,12 @@ static void test_parse_errors(void **state)
 
 /* ---- against a repository ---- */
 
-static void make_repo(struct fx *fx)
+/* The repository tests' default packages: foo, which the recipe asks for,
+ * and bar, which nothing needs. */
+#define PKGS "'apt 2.6; Priority: important; Installed-Size: 100'" \
+	" 'foo 1.0; Priority: optional; Installed-Size: 12' 'bar 1.0'"
+
+static void make_repo(struct fx *fx, const char *pkgs)
 {
 	struct fetch_options opts = { .retry_delay_ms = 10 };
 
@@ -318,9 +329,7 @@ static void make_repo(struct fx *fx)
 	fx->keyring = xasprintf("%s/key/keyring.gpg", fx->repo_dir);
 	fx->cache = xasprintf("%s/cache", fx->dir);
 	opts.cache_dir = fx->cache;
-	test_shf(MAKE_REPO " %s 'apt 2.6; Priority: important; Installed-Size: 100'"
-		 " 'foo 1.0; Priority: optional; Installed-Size: 12' 'bar 1.0' >/dev/null",
-		 fx->repo_dir);
+	test_shf(MAKE_REPO " %s %s >/dev/null", fx->repo_dir, pkgs);
 	fx->repos[0] = (struct recipe_repo){ .alias = "test", .uri = fx->uri,
 					     .distribution = "stable",
 					     .signing_key = fx->keyring, .gpgcheck = 1 };
@@ -360,7 +369,7 @@ static void test_locked_resolution(void **state)
 	struct fx *fx = *state;
 	struct resolved got = { 0 };
 
-	make_repo(fx);
+	make_repo(fx, PKGS);
 	if (resolve_recipe(&fx->r, fx->f, 0, &fx->res, &fx->err) < 0)
 		fail_msg("resolve_recipe: %s", fx->err.msg);
 	write_ok(fx);
@@ -407,7 +416,7 @@ static void test_wrong_hash(void **state)
 	char *text, *line, *want;
 	const char *good;
 
-	make_repo(fx);
+	make_repo(fx, PKGS);
 	if (resolve_recipe(&fx->r, fx->f, 0, &fx->res, &fx->err) < 0)
 		fail_msg("resolve_recipe: %s", fx->err.msg);
 	write_ok(fx);
@@ -435,7 +444,7 @@ static void test_gone_from_repository(void **state)
 	struct resolved got = { 0 };
 	struct fetch_options opts = { .retry_delay_ms = 10 };
 
-	make_repo(fx);
+	make_repo(fx, PKGS);
 	if (resolve_recipe(&fx->r, fx->f, 1, &fx->res, &fx->err) < 0)
 		fail_msg("resolve_recipe: %s", fx->err.msg);
 	write_ok(fx);
@@ -464,6 +473,95 @@ static void test_gone_from_repository(void **state)
 	free(want);
 }
 
+/* The lock file with the line that starts with prefix removed. */
+static void drop_line(struct fx *fx, const char *prefix)
+{
+	char *text = test_read_file(fx->lock_path);
+	char *line = strstr(text, prefix);
+
+	assert_non_null(line);
+	memmove(line, strchr(line, '\n') + 1, strlen(strchr(line, '\n') + 1) + 1);
+	assert_int_equal(write_file(fx->lock_path, text, strlen(text), &fx->err), 0);
+	free(text);
+}
+
+/* A lock that lost package lines (a bad merge, a hand edit) is refused
+ * for what is missing: the recipe's own package, minbase's, and any
+ * dependency of the packages left. */
+static void test_deleted_lines(void **state)
+{
+	struct fx *fx = *state;
+	struct resolved got = { 0 };
+	static const struct {
+		const char *line, *msg; /* msg follows "PATH: error: " */
+	} cases[] = {
+		{ "pkg foo ", "'foo', which the recipe's image packages ask for (config.xml:7),"
+		  " is not in it" },
+		{ "pkg apt ", "'apt', which minbase (Essential: yes, Priority: required, apt)"
+		  " asks for, is not in it" },
+		{ "pkg libbar1 ", "foo 1.0 (amd64) depends on 'libbar1 >= 2', which nothing"
+		  " in it provides" },
+		{ "pkg mawk ", "base 1 (all) depends on 'awk', which nothing in it provides" },
+	};
+
+	make_repo(fx, "'apt 2.6' 'foo 1.0; Depends: libbar1 (>= 2)' 'libbar1 2.1'"
+		  " 'base 1; Architecture: all; Essential: yes; Pre-Depends: awk'"
+		  " 'mawk 1.3; Provides: awk'");
+	fx->pkgs[0].line = 7;
+	if (resolve_recipe(&fx->r, fx->f, 1, &fx->res, &fx->err) < 0)
+		fail_msg("resolve_recipe: %s", fx->err.msg);
+	assert_int_equal(fx->res.set.nr, 5);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_ok(fx);
+		if (locked(fx, 0, &got) < 0) /* whole, it is fine */
+			fail_msg("resolve_locked: %s", fx->err.msg);
+		resolved_free(&got);
+		drop_line(fx, cases[i].line);
+		assert_int_equal(locked(fx, 1, &got), -1);
+		assert_int_equal(fx->err.code, JEOS_EXIT_FAILED);
+		char *want = xasprintf("%s: error: %s\n%s: error: not the whole package set;"
+				       " run `jeos lock --update config.xml` to re-resolve",
+				       fx->lock_path, cases[i].msg, fx->lock_path);
+		assert_string_equal(fx->err.msg, want);
+		free(want);
+		assert_null(got.set.pkgs);
+	}
+}
+
+/* A NUL or another control character is refused where it is, rather than
+ * read as the end of the file. */
+static void test_control_characters(void **state)
+{
+	struct fx *fx = *state;
+	static const char pkg_a[] = "pkg a 1 amd64 " SHA("a") " main a.deb 1\n";
+	static const char pkg_b[] = "pkg b 1 amd64 " SHA("b") " main b.deb 1\n";
+#define BYTES(s) s, sizeof(s) - 1
+	static const struct {
+		const char *bad;
+		size_t len;
+		const char *msg; /* follows "PATH" */
+	} cases[] = {
+		{ BYTES("\0"), ":5: error: a NUL byte 0x00 in column 1, expected plain text" },
+		{ BYTES("pkg b 1 amd64\0"), ":5: error: a NUL byte 0x00 in column 14" },
+		{ BYTES("# \0 a comment"), ":5: error: a NUL byte 0x00 in column 3" },
+		{ BYTES("pkg b\x1b[2K 1"), ":5: error: a control byte 0x1b in column 6,"
+		  " expected plain text" },
+		{ BYTES("pkg b 1\r amd64"), ":5: error: a control byte 0x0d in column 8" },
+	};
+#undef BYTES
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf text = STRBUF_INIT;
+		strbuf_addstr(&text, HEADER REQUEST REPO);
+		strbuf_addstr(&text, pkg_a);
+		strbuf_add(&text, cases[i].bad, cases[i].len);
+		strbuf_addstr(&text, "\n");
+		strbuf_addstr(&text, pkg_b);
+		expect_refused(fx, i, text.buf, text.len, cases[i].msg);
+		strbuf_release(&text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +573,8 @@ int main(void)
 		T(test_locked_resolution),
 		T(test_wrong_hash),
 		T(test_gone_from_repository),
+		T(test_deleted_lines),
+		T(test_control_characters),
 #undef T
 	};
 	return cmocka_run_group_tests_name("lock", tests, NULL, NULL);

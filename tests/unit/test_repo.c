@@ -3,8 +3,11 @@
 #include "testutil.h"
 #include "repo.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <glob.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define MAKE_REPO SRCDIR "/tests/integration/make-repo.sh"
@@ -256,6 +259,33 @@ static void test_armored_key(void **state)
 	assert_int_equal(tmp, 0); /* the dearmored keyring is gone */
 }
 
+/* A shared cache: whatever another user planted where a temporary file
+ * (InRelease, Packages, the dearmored keyring) could go is never written
+ * through. */
+static void test_planted_temporaries(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const bases[] = { "InRelease", "Packages", "keyring.gpg" };
+	char *victim = xasprintf("%s/victim", fx->dir);
+
+	make_repo(fx, "");
+	free(fx->keyring);
+	fx->keyring = xasprintf("%s/key/keyring.asc", fx->repo_dir);
+	fx->repo.signing_key = fx->keyring;
+	test_shf("mkdir -p %s && echo keep >%s", fx->cache, victim);
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
+		test_plant_tmp_links(fx->cache, bases[i], victim);
+	load_ok(fx);
+	assert_index(fx, 0, "main", "amd64");
+	char *got = test_read_file(victim);
+	assert_string_equal(got, "keep\n");
+	free(got);
+	int tmp;
+	cache_entries(fx, &tmp);
+	assert_int_equal(tmp, 0);
+	free(victim);
+}
+
 static void test_wrong_key_refused(void **state)
 {
 	struct fixture *fx = *state;
@@ -437,6 +467,35 @@ static void test_missing_repo(void **state)
 	assert_int_equal(fx->err.code, JEOS_EXIT_USAGE);
 }
 
+/* A mirror URI's credentials are in no message. */
+static void test_credentials_redacted(void **state)
+{
+	struct fixture *fx = *state;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* a port nothing listens on: bound, then closed */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	close(s);
+	free(fx->uri);
+	fx->uri = xasprintf("http://jeos:s3cret@127.0.0.1:%d/debian", ntohs(sa.sin_port));
+	fx->repo.uri = fx->uri;
+	char *shown = xasprintf("repository test: http://***@127.0.0.1:%d/debian/dists/stable/"
+				"InRelease: ", ntohs(sa.sin_port));
+	load_fails(fx, shown);
+	assert_null(strstr(fx->err.msg, "s3cret"));
+
+	/* without an alias, the repository is named by its URI */
+	fx->repo.alias = NULL;
+	assert_int_equal(load(fx), -1);
+	assert_true(str_has_prefix(fx->err.msg, "repository http://***@127.0.0.1:"));
+	assert_null(strstr(fx->err.msg, "s3cret"));
+	free(shown);
+}
+
 /* The real archive and the host's Debian keyring, when the host's apt
  * sources name one (read at run time, never written down here). */
 static void test_debian_archive(void **state)
@@ -478,6 +537,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(test_signed_repo_then_cache_hit),
 		T(test_armored_key),
+		T(test_planted_temporaries),
 		T(test_wrong_key_refused),
 		T(test_tampered_release_refused),
 		T(test_unsigned_repo),
@@ -489,6 +549,7 @@ int main(void)
 		T(test_expired_release_warns),
 		T(test_components_and_architectures),
 		T(test_missing_repo),
+		T(test_credentials_redacted),
 		T(test_debian_archive),
 #undef T
 	};

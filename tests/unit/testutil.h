@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -43,6 +44,18 @@ static inline void test_sh(const char *cmd)
 	int rc = system(cmd);
 	if (rc != 0)
 		fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+/* Symbolic links to target at the names jeos's temporary files beside
+ * DIR/BASE once had, ".BASE.tmp-PID-N" (N < 500): what another user of a
+ * shared cache could plant, knowing the PID. */
+static inline void test_plant_tmp_links(const char *dir, const char *base, const char *target)
+{
+	for (unsigned n = 0; n < 500; n++) {
+		char *link = xasprintf("%s/.%s.tmp-%ld-%u", dir, base, (long)getpid(), n);
+		assert_int_equal(symlink(target, link), 0);
+		free(link);
+	}
 }
 
 /* test_sh with printf-style formatting. */
