@@ -218,8 +218,8 @@ struct copy {
 	 * mapped by one inode once, and both bound the work. */
 	ext2fs_inode_bitmap seen;        /* source inodes copied */
 	ext2fs_block_bitmap mapped;      /* source blocks mapped by them */
-	unsigned depth;                  /* directory levels above the entry */
-	double deadline, seconds;        /* now_seconds() value; its length */
+	unsigned depth;                  /* directories being copied, the root's included */
+	double deadline, seconds;        /* a now_seconds() value; how far off it was set */
 	char *buf;                       /* BLOCK_SIZE bytes of file data */
 	uint64_t done, total;            /* inodes, for progress */
 	struct ext4_stats st;
@@ -845,7 +845,7 @@ struct entries {
 	struct copy *c;
 	struct entry *v;
 	size_t nr, alloc;
-	unsigned seen; /* entries so far, "." and ".." included */
+	unsigned count; /* entries so far, "." and ".." included */
 	int failed;    /* c->err is filled */
 };
 
@@ -872,7 +872,7 @@ static int add_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de, int o
 {
 	struct entries *e = priv;
 	int len = ext2fs_dirent_name_len(de);
-	const char *bad = bad_name(de->name, len, e->seen);
+	const char *bad = bad_name(de->name, len, e->count);
 
 	(void)dir, (void)entry, (void)offset, (void)blocksize, (void)buf;
 	if (bad) {
@@ -880,7 +880,7 @@ static int add_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de, int o
 		e->failed = 1;
 		return DIRENT_ABORT;
 	}
-	if (e->seen++ < 2)
+	if (e->count++ < 2)
 		return 0;
 	ALLOC_GROW(e->v, e->nr + 1, e->alloc);
 	e->v[e->nr].name = xstrndup(de->name, (size_t)len);
