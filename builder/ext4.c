@@ -938,8 +938,7 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 	struct copy c = { .src_name = src_image, .dst_name = dst_image, .epoch = epoch,
 			  .path = STRBUF_INIT, .err = err };
 	struct ext2_inode_large root;
-	blk64_t empty_used;
-	uint64_t src_used; /* bytes */
+	blk64_t empty_used, blocks, used; /* blocks and used: the source's */
 	struct stat sst;
 	errcode_t rc;
 	int ret = -1;
@@ -952,17 +951,21 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 			  "(its journal needs recovery)", src_image);
 		goto out;
 	}
-	/* the superblock's counts are the guest's word, the file's size is not */
+	/* the superblock is the guest's word, the file's size is not */
 	if (stat(src_image, &sst) < 0) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "cannot stat %s: %s", src_image, strerror(errno));
 		goto out;
 	}
-	src_used = (ext2fs_blocks_count(c.src->super) - ext2fs_free_blocks_count(c.src->super)) *
-		   c.src->blocksize;
-	if (ext2fs_free_blocks_count(c.src->super) > ext2fs_blocks_count(c.src->super) ||
-	    src_used > (uint64_t)sst.st_size - src_offset)
-		src_used = (uint64_t)sst.st_size - src_offset;
-	c.seconds = DEADLINE_BASE + (double)src_used / DEADLINE_RATE;
+	blocks = ext2fs_blocks_count(c.src->super);
+	used = ext2fs_free_blocks_count(c.src->super);
+	used = used < blocks ? blocks - used : 0;
+	if (blocks > ((uint64_t)sst.st_size - src_offset) / c.src->blocksize) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s: the filesystem at byte %" PRIu64 " claims %"
+			  PRIu64 " blocks of %u bytes, more than its file holds", src_image,
+			  src_offset, (uint64_t)blocks, c.src->blocksize);
+		goto out;
+	}
+	c.seconds = DEADLINE_BASE + (double)used * c.src->blocksize / DEADLINE_RATE;
 	c.deadline = now_seconds() + c.seconds;
 	if (fsck_source(&c, src_offset) < 0)
 		goto out;
@@ -990,8 +993,13 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 	c.links = ext2fs_hashmap_create(ext2fs_djb2_hash, free, 1024);
 	c.buf = xmalloc(BLOCK_SIZE);
 	c.total = c.src->super->s_inodes_count - c.src->super->s_free_inodes_count;
-	if (read_src_inode(&c, EXT2_ROOT_INO, &root) < 0 ||
-	    check_inode(&c, EXT2_ROOT_INO, &root) < 0 ||
+	if (read_src_inode(&c, EXT2_ROOT_INO, &root) < 0)
+		goto out;
+	if (!LINUX_S_ISDIR(root.i_mode)) {
+		damaged(&c, "inode %u, the root, is not a directory", EXT2_ROOT_INO);
+		goto out;
+	}
+	if (check_inode(&c, EXT2_ROOT_INO, &root) < 0 ||
 	    fill_inode(&c, EXT2_ROOT_INO, &root, EXT2_ROOT_INO) < 0)
 		goto out;
 	c.st.bytes_used = (ext2fs_blocks_count(c.dst->super) -

@@ -1135,6 +1135,24 @@ static void test_hostile_depth(void **state)
 	strbuf_release(&want);
 }
 
+/* A superblock claiming more than the file holds; a root that is no
+ * directory. */
+static void test_hostile_geometry(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dst = make_dst(fx);
+	CLEANUP_FREE char *cut = make_hostile(fx, NULL);
+	CLEANUP_FREE char *root = make_hostile(fx, "sif / mode 0100644\n");
+	CLEANUP_FREE char *want_cut = xasprintf("%s: the filesystem at byte 0 claims 8192 blocks of "
+						"4096 bytes, more than its file holds", cut);
+	CLEANUP_FREE char *want_root = damaged_msg(root, "/", "inode 2, the root, is not a "
+						   "directory");
+
+	assert_int_equal(truncate(cut, 32 * MiB - 4096), 0);
+	expect_copy_error(cut, dst, EPOCH, want_cut, JEOS_EXIT_FAILED);
+	expect_refused(fx, root, want_root, "Root inode is not a directory");
+}
+
 static void test_bad_source(void **state)
 {
 	struct fixture *fx = *state;
@@ -1294,6 +1312,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_hostile_entry_names),
 		cmocka_unit_test(test_hostile_depth),
+		cmocka_unit_test(test_hostile_geometry),
 		cmocka_unit_test(test_bad_source),
 		cmocka_unit_test(test_bad_target),
 		cmocka_unit_test(test_file_sectors),
