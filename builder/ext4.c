@@ -498,7 +498,7 @@ static int claim_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 	else if (!ext2fs_test_block_bitmap2(fs->block_map, b))
 		why = "free in the block bitmap";
 	else if (ext2fs_test_block_bitmap2(cl->c->mapped, b))
-		why = "mapped already (by it or another inode)";
+		why = "mapped already by it or another inode";
 	else if (blockcnt >= 0 && blockcnt < cl->next)
 		why = "as a logical block it maps already";
 	if (why) {
@@ -799,8 +799,8 @@ static int copy_entry(struct copy *c, ext2_ino_t dir, const char *name, ext2_ino
 		return -1;
 	if (ext2fs_test_inode_bitmap2(c->seen, src)) {
 		if (LINUX_S_ISDIR(in.i_mode))
-			return damaged(c, "directory inode %u has a name already (a hard link "
-				       "or a loop)", src);
+			return damaged(c, "directory inode %u has a second name: a hard link "
+				       "or a loop", src);
 		l = ext2fs_hashmap_lookup(c->links, &src, sizeof(src));
 		if (!l)
 			return damaged(c, "inode %u has more names than its %u links", src,

@@ -964,10 +964,10 @@ static void test_hostile_names_of_inodes(void **state)
 	CLEANUP_FREE char *file = make_hostile(fx, "ln /a/b/f /e\n");
 	CLEANUP_FREE char *root = make_hostile(fx, "ln <2> /a/up\n");
 	CLEANUP_FREE char *want_loop = damaged_msg(loop, "/a/b/loop", "directory inode %d has a "
-						   "name already (a hard link or a loop)",
+						   "second name: a hard link or a loop",
 						   inode_of(loop, "a"));
-	CLEANUP_FREE char *want_twice = damaged_msg(twice, "/c", "directory inode %d has a name "
-						    "already (a hard link or a loop)",
+	CLEANUP_FREE char *want_twice = damaged_msg(twice, "/c", "directory inode %d has a second "
+						    "name: a hard link or a loop",
 						    inode_of(twice, "a"));
 	CLEANUP_FREE char *want_file = damaged_msg(file, "/e", "inode %d has more names than "
 						   "its 1 links", inode_of(file, "a/b/f"));
@@ -1037,10 +1037,10 @@ static void test_hostile_extents(void **state)
 	write_extent_node(tree, p, 340, 1, (uint32_t)p + 1, 0);
 	write_extent_node(tree, p + 1, 1, 0, (uint32_t)p + 2, 254);
 
-	want_thrice = damaged_msg(thrice, "/big", "inode %d maps block %llu, mapped already (by "
-				  "it or another inode)", inode_of(thrice, "big"), p);
-	want_tree = damaged_msg(tree, "/big", "inode %d maps block %llu, mapped already (by "
-				"it or another inode)", inode_of(tree, "big"), p + 1);
+	want_thrice = damaged_msg(thrice, "/big", "inode %d maps block %llu, mapped already by it "
+				  "or another inode", inode_of(thrice, "big"), p);
+	want_tree = damaged_msg(tree, "/big", "inode %d maps block %llu, mapped already by it "
+				"or another inode", inode_of(tree, "big"), p + 1);
 	expect_refused(fx, thrice, want_thrice, "Multiply-claimed block");
 	expect_refused(fx, tree, want_tree, "has a duplicate extent mapping");
 }
