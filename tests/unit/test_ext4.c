@@ -1007,8 +1007,8 @@ static void write_extent_node(const char *img, uint64_t blk, unsigned entries, u
 
 /* Extents that map one range three times; an extent tree whose three
  * root entries lead to one node of 340 entries leading to one leaf: 1 MiB
- * would read as 1 GiB, and more with each level. The copy reads each
- * block once. */
+ * would read as 1 GiB, and more with each level; a node whose entry is
+ * itself. The copy reads each block once. */
 static void test_hostile_extents(void **state)
 {
 	struct fixture *fx = *state;
@@ -1017,7 +1017,8 @@ static void test_hostile_extents(void **state)
 	CLEANUP_FREE char *blocks = blocks_of(thrice, "big");
 	unsigned long long p = strtoull(blocks, NULL, 10);
 	struct strbuf sb = STRBUF_INIT;
-	CLEANUP_FREE char *want_thrice = NULL, *want_tree = NULL;
+	CLEANUP_FREE char *self = next_name(fx, "self.img");
+	CLEANUP_FREE char *want_thrice = NULL, *want_tree = NULL, *want_self = NULL;
 
 	/* in i_block: a header, then 3 extents of 256 blocks from p */
 	strbuf_addstr(&sb, "sif /big block[0] 0x0003f30a\nsif /big block[1] 4\n"
@@ -1036,13 +1037,18 @@ static void test_hostile_extents(void **state)
 	strbuf_release(&sb);
 	write_extent_node(tree, p, 340, 1, (uint32_t)p + 1, 0);
 	write_extent_node(tree, p + 1, 1, 0, (uint32_t)p + 2, 254);
+	test_shf("cp --sparse=always '%s' '%s'", tree, self);
+	write_extent_node(self, p, 1, 1, (uint32_t)p, 0);
 
 	want_thrice = damaged_msg(thrice, "/big", "inode %d maps block %llu, mapped already by it "
 				  "or another inode", inode_of(thrice, "big"), p);
 	want_tree = damaged_msg(tree, "/big", "inode %d maps block %llu, mapped already by it "
 				"or another inode", inode_of(tree, "big"), p + 1);
 	expect_refused(fx, thrice, want_thrice, "Multiply-claimed block");
+	want_self = damaged_msg(self, "/big", "inode %d maps block %llu, mapped already by it "
+				"or another inode", inode_of(self, "big"), p);
 	expect_refused(fx, tree, want_tree, "has a duplicate extent mapping");
+	expect_refused(fx, self, want_self, "Found cyclic loop in extent tree");
 }
 
 /* A file larger than ext4 holds; a symlink longer than its inode holds;
