@@ -867,8 +867,9 @@ static void expect_copy_error(const char *src, const char *dst, int64_t epoch,
 /* ---- hostile sources ---- */
 
 /* Seconds a refusal may take: the images below took minutes or forever;
- * the slowest refusal (2048 levels of directories copied first) takes
- * 0.2 s, ten times that under ASan on a loaded machine. */
+ * the slowest refusals take 0.2 s (2048 levels of directories copied
+ * first; ten times that under ASan on a loaded machine) and e2fsck's
+ * limit of 2 s (the block map that stalls it). */
 #define REFUSED_WITHIN 5
 
 /* Root in the guest can write the scratch disk's blocks: what it can make
@@ -1049,6 +1050,30 @@ static void test_hostile_extents(void **state)
 				"or another inode", inode_of(self, "big"), p);
 	expect_refused(fx, tree, want_tree, "has a duplicate extent mapping");
 	expect_refused(fx, self, want_self, "Found cyclic loop in extent tree");
+}
+
+/* ext3's block map: a double indirect block that maps itself as an
+ * indirect block. e2fsck -fn stalls on it (ten minutes and more) and is
+ * stopped at its limit: the copy's own check refuses it. */
+static void test_hostile_block_map(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *src = next_name(fx, "ext3.img");
+	CLEANUP_FREE char *st = NULL, *want = NULL;
+	uint32_t map[1024];
+	unsigned long long dind;
+
+	/* the sparse file's last block is beyond 12 + 1024: double indirect */
+	test_shf("mke2fs -q -F -t ext3 -b 4096 -d '%s' '%s' 64M >/dev/null", fx->tree, src);
+	st = stat_of(src, "usr/lib/sparse");
+	assert_non_null(strstr(st, "(DIND):"));
+	dind = strtoull(strstr(st, "(DIND):") + 7, NULL, 10);
+	for (size_t i = 0; i < 1024; i++)
+		le32_put((unsigned char *)&map[i], (uint32_t)dind);
+	write_bytes(src, dind * 4096, map, sizeof(map));
+	want = damaged_msg(src, "/usr/lib/sparse", "inode %d maps block %llu, mapped already by "
+			   "it or another inode", inode_of(src, "usr/lib/sparse"), dind);
+	expect_refused(fx, src, want, NULL);
 }
 
 /* A file larger than ext4 holds; a symlink longer than its inode holds;
@@ -1320,6 +1345,7 @@ int main(void)
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_hostile_names_of_inodes),
 		cmocka_unit_test(test_hostile_extents),
+		cmocka_unit_test(test_hostile_block_map),
 		cmocka_unit_test(test_hostile_sizes),
 		cmocka_unit_test(test_hostile_entry_names),
 		cmocka_unit_test(test_hostile_depth),
