@@ -73,9 +73,11 @@ int ext4_mkfs(const char *image, uint64_t offset, uint64_t bytes,
  * The source is not trusted (root in the guest can write its blocks):
  * e2fsck -fn checks it first (the error quotes its report; if it does
  * not finish within 2 s plus 1 s per 32 MiB used, a warning says so),
- * then the copy checks what it reads itself. Every inode is copied once (a
- * directory with a second name or inside itself is an error; a file's
- * names up to its link count are hard links), every block is mapped
+ * then the copy checks what it reads itself. The filesystem lies within
+ * its file, the root is a directory, no entry names a reserved inode.
+ * Every inode is copied once (a directory with a second name or inside
+ * itself is an error; a file's names up to its link count are hard
+ * links), every block is mapped
  * once and in use (overlapping extents or a loop in an extent tree are
  * errors, so no more than the used blocks are read), a file's size fits
  * ext4 and a fast symlink's its inode, names hold no '/' or NUL and "."
