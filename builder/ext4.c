@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +18,23 @@
 #define BLOCK_SIZE 4096u /* the destination's, set by mke2fs_conf */
 #define SECTOR 512u
 #define LABEL_MAX 16     /* s_volume_name */
+/* The largest file of the destination: an extent maps 32-bit logical
+ * blocks (the kernel's s_maxbytes with huge_file). */
+#define MAX_FILE_SIZE (((1ull << 32) - 1) * BLOCK_SIZE)
+/* Directory levels: each adds at least "/x" to a path, so a deeper one
+ * is longer than PATH_MAX and no program could name it. */
+#define MAX_DEPTH 2048
+/* The copy's deadline, e2fsck included: a minute, plus a second for each
+ * 4 MiB the source uses (a real tree copies at ten times that). */
+#define DEADLINE_BASE 60.0
+#define DEADLINE_RATE (4.0 * 1024 * 1024)
+/* e2fsck's part of it: 2 s, plus a second for each 32 MiB (it checks
+ * 400 MiB in 0.3 s); a crafted block map keeps it busy for more than ten
+ * minutes, deaf to SIGTERM. */
+#define FSCK_BASE 2.0
+#define FSCK_RATE (32.0 * 1024 * 1024)
+#define FSCK_LINES 6     /* of e2fsck's report, in a message... */
+#define FSCK_LINE_MAX 160 /* ...and their bytes (a line can list a million blocks) */
 
 /* What mke2fs reads instead of the host's /etc/mke2fs.conf: Debian 12's,
  * for ext4 only. mke2fs picks the usage type from the size (floppy below
@@ -39,6 +58,11 @@ static const char mke2fs_conf[] =
 	"\tfloppy = {\n\t\tinode_ratio = 8192\n\t}\n"
 	"\tbig = {\n\t\tinode_ratio = 32768\n\t}\n"
 	"\thuge = {\n\t\tinode_ratio = 65536\n\t}\n";
+
+/* What e2fsck reads instead of the host's /etc/e2fsck.conf: the source's
+ * times come from the guest's clock and are clamped anyway, so a time
+ * "in the future" is no error. */
+static const char e2fsck_conf[] = "[options]\n\tbroken_system_clock = 1\n";
 
 /* The inode flags a file keeps; the others (extents, index, huge_file...)
  * describe the source's layout, not the file. */
@@ -195,6 +219,13 @@ struct copy {
 	struct strbuf path;              /* of the entry being copied; "" is the root */
 	struct ext2fs_hashmap *links;    /* source inode -> struct link, for
 					  * files with several names */
+	/* The source is the guest's: root in it can write any block. Each
+	 * inode is copied once (a directory has one name), each block is
+	 * mapped by one inode once, and both bound the work. */
+	ext2fs_inode_bitmap seen;        /* source inodes copied */
+	ext2fs_block_bitmap mapped;      /* source blocks mapped by them */
+	unsigned depth;                  /* directories being copied, the root's included */
+	double deadline, seconds;        /* a now_seconds() value; how far off it was set */
 	char *buf;                       /* BLOCK_SIZE bytes of file data */
 	uint64_t done, total;            /* inodes, for progress */
 	struct ext4_stats st;
@@ -228,6 +259,71 @@ static int src_fail(struct copy *c, errcode_t rc)
 static int dst_fail(struct copy *c, errcode_t rc)
 {
 	return fs_fail(c, 1, rc);
+}
+
+/* "root.img: /etc/x: inode 12 has no file type (a damaged filesystem:
+ * e2fsck it)": what no filesystem e2fsck passes holds. */
+static int damaged(struct copy *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int damaged(struct copy *c, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return jeos_fail(c->err, JEOS_EXIT_FAILED, "%s: %s: %s (a damaged filesystem: e2fsck it)",
+			 c->src_name, path_of(c), what);
+}
+
+/* The deadline: every bound of the copy is finite, this one says how far. */
+static int out_of_time(struct copy *c)
+{
+	if (now_seconds() < c->deadline)
+		return 0;
+	return jeos_fail(c->err, JEOS_EXIT_FAILED, "%s: %s: the copy is not done after %.0f s, "
+			 "its limit for a filesystem of this size", c->src_name, path_of(c),
+			 c->seconds);
+}
+
+/* e2fsck -fn over the source before anything reads it, as insurance: it
+ * knows every inconsistency the copy checks for, and more. On failure
+ * the message holds the first lines of its report. If it runs out of
+ * its SECONDS, the copy's own checks stand alone. */
+static int fsck_source(struct copy *c, uint64_t offset, unsigned seconds)
+{
+	CLEANUP_UNLINK_FREE char *conf = tmpname_for(c->dst_name);
+	CLEANUP_UNLINK_FREE char *log = tmpname_for(c->dst_name);
+	CLEANUP_FREE char *conf_env = xasprintf("E2FSCK_CONFIG=%s", conf);
+	CLEANUP_FREE char *limit = xasprintf("%u", seconds);
+	CLEANUP_FREE char *spec = xasprintf("%s?offset=%" PRIu64, c->src_name, offset);
+	/* a crafted filesystem may keep e2fsck busy too */
+	char *argv[] = { "env", conf_env, "timeout", "-s", "KILL", limit, "e2fsck", "-fn", spec,
+			 NULL };
+	CLEANUP_STRBUF struct strbuf report = STRBUF_INIT, first = STRBUF_INIT;
+	struct jeos_error ignored; /* the report says more */
+	char *save = NULL;
+	double start = now_seconds();
+	int n = 0;
+
+	if (write_file(conf, e2fsck_conf, sizeof(e2fsck_conf) - 1, c->err) < 0)
+		return -1;
+	if (run_program_logged(argv, log, &ignored) == 0)
+		return 0;
+	if (now_seconds() - start >= seconds) {
+		log_warn("%s: e2fsck -fn did not finish within %s s (its limit for a filesystem of "
+			 "this size); the copy checks the filesystem alone", c->src_name, limit);
+		return 0;
+	}
+	strbuf_read_file(&report, log);
+	strbuf_addstr(&report, "");
+	/* its banner and progress say nothing about this filesystem */
+	for (char *line = strtok_r(report.buf, "\n", &save); line && n < FSCK_LINES;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!str_has_prefix(line, "e2fsck 1.") && !str_has_prefix(line, "Pass "))
+			strbuf_addf(&first, "%s%.*s", n++ ? "\n" : "", FSCK_LINE_MAX, line);
+	return jeos_fail(c->err, JEOS_EXIT_FAILED, "%s: e2fsck -fn finds the filesystem at byte "
+			 "%" PRIu64 " damaged:\n%s", c->src_name, offset, first.buf);
 }
 
 static int file_type(unsigned mode)
@@ -377,6 +473,77 @@ out:
 	return ret;
 }
 
+/* ---- what the source may hold ---- */
+
+/* As the kernel tells them apart: a fast symlink has no data block, its
+ * target is in i_block. */
+static int is_fast_symlink(struct copy *c, struct ext2_inode_large *in)
+{
+	return LINUX_S_ISLNK(in->i_mode) && !(in->i_flags & EXT4_INLINE_DATA_FL) &&
+	       !ext2fs_inode_data_blocks2(c->src, (struct ext2_inode *)in);
+}
+
+struct claim {
+	struct copy *c;
+	ext2_ino_t ino;
+	e2_blkcnt_t next; /* the lowest logical block the next data block may have */
+	int failed;       /* c->err is filled */
+};
+
+/* Called for each block of an inode's map, a mapping block (indirect
+ * block, extent tree node) before the blocks it maps: each lies in the
+ * filesystem, is in use and mapped nowhere else, and data blocks come in
+ * rising logical order. A loop in the map or overlapping extents stop at
+ * their first repeat, so the copy reads no more than the used blocks. */
+static int claim_block(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		       blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct claim *cl = priv;
+	blk64_t b = *blocknr;
+	const char *why = NULL;
+
+	(void)ref_blk, (void)ref_offset;
+	if (b < fs->super->s_first_data_block || b >= ext2fs_blocks_count(fs->super))
+		why = "outside the filesystem";
+	else if (!ext2fs_test_block_bitmap2(fs->block_map, b))
+		why = "free in the block bitmap";
+	else if (ext2fs_test_block_bitmap2(cl->c->mapped, b))
+		why = "mapped already by it or another inode";
+	else if (blockcnt >= 0 && blockcnt < cl->next)
+		why = "as a logical block it maps already";
+	if (why) {
+		damaged(cl->c, "inode %u maps block %llu, %s", cl->ino, (unsigned long long)b, why);
+		cl->failed = 1;
+		return BLOCK_ABORT;
+	}
+	ext2fs_mark_block_bitmap2(cl->c->mapped, b);
+	if (blockcnt >= 0)
+		cl->next = blockcnt + 1;
+	return 0;
+}
+
+/* Checks a source inode before anything of it is read or written, and
+ * marks it copied: its size fits the destination (sizes beyond its
+ * blocks are holes), and its blocks are claimed. */
+static int check_inode(struct copy *c, ext2_ino_t ino, struct ext2_inode_large *in)
+{
+	struct claim cl = { .c = c, .ino = ino };
+	errcode_t rc;
+
+	if (LINUX_S_ISREG(in->i_mode) && EXT2_I_SIZE(in) > MAX_FILE_SIZE)
+		return damaged(c, "inode %u has a size of %llu bytes, more than an ext4 file holds",
+			       ino, (unsigned long long)EXT2_I_SIZE(in));
+	ext2fs_mark_inode_bitmap2(c->seen, ino);
+	/* the others' i_block holds no map: a device number, a target, inline data */
+	if (!(LINUX_S_ISREG(in->i_mode) || LINUX_S_ISDIR(in->i_mode) || LINUX_S_ISLNK(in->i_mode)) ||
+	    (in->i_flags & EXT4_INLINE_DATA_FL) || is_fast_symlink(c, in))
+		return 0;
+	rc = ext2fs_block_iterate3(c->src, ino, BLOCK_FLAG_READ_ONLY, NULL, claim_block, &cl);
+	if (rc && !cl.failed)
+		return src_fail(c, rc);
+	return rc || cl.failed ? -1 : 0;
+}
+
 /* ---- file data ---- */
 
 struct data {
@@ -400,6 +567,8 @@ static int copy_bytes(struct data *d, uint64_t start, uint64_t end)
 		next = (pos / BLOCK_SIZE + 1) * BLOCK_SIZE;
 		if (next > end)
 			next = end;
+		if (out_of_time(c) < 0)
+			return -1;
 		if ((rc = ext2fs_file_llseek(d->in, pos, EXT2_SEEK_SET, NULL)) ||
 		    (rc = ext2fs_file_read(d->in, c->buf, (unsigned)(next - pos), &got)))
 			return src_fail(c, rc);
@@ -492,32 +661,35 @@ out:
 /* ---- inodes ---- */
 
 /* A fast symlink keeps its target in i_block; a slow one in a block (or
- * as inline data), which the file API reads. As the kernel tells them
- * apart: a fast one has no data block. */
+ * as inline data), which the file API reads. The target is a string of
+ * the symlink's size. */
 static int read_symlink(struct copy *c, ext2_ino_t ino, struct ext2_inode_large *in,
 			char **target)
 {
 	uint64_t size = EXT2_I_SIZE(in);
 	ext2_file_t f;
 	unsigned got = 0;
-	errcode_t rc;
+	errcode_t rc = 0;
 
 	if (size >= c->dst->blocksize)
 		return src_fail(c, EXT2_ET_INVALID_ARGUMENT);
 	*target = xcalloc(1, size + 1);
-	if (!(in->i_flags & EXT4_INLINE_DATA_FL) &&
-	    !ext2fs_inode_data_blocks2(c->src, (struct ext2_inode *)in)) {
-		memcpy(*target, in->i_block, size < sizeof(in->i_block) ? size : sizeof(in->i_block));
-		return 0;
-	}
-	rc = ext2fs_file_open2(c->src, ino, (struct ext2_inode *)in, 0, &f);
-	if (!rc) {
+	if (is_fast_symlink(c, in)) {
+		if (size >= sizeof(in->i_block))
+			return damaged(c, "inode %u is a symlink of %llu bytes without a data block",
+				       ino, (unsigned long long)size);
+		memcpy(*target, in->i_block, size);
+	} else if (!(rc = ext2fs_file_open2(c->src, ino, (struct ext2_inode *)in, 0, &f))) {
 		rc = ext2fs_file_read(f, *target, (unsigned)size, &got);
 		ext2fs_file_close(f);
+		if (!rc && got != size)
+			rc = EXT2_ET_SHORT_READ;
 	}
-	if (!rc && got != size)
-		rc = EXT2_ET_SHORT_READ;
-	return rc ? src_fail(c, rc) : 0;
+	if (rc)
+		return src_fail(c, rc);
+	if (strlen(*target) != size)
+		return damaged(c, "inode %u is a symlink whose target holds a NUL", ino);
+	return 0;
 }
 
 /* A new inode of the source's type: its attributes come later. */
@@ -617,8 +789,7 @@ static int read_src_inode(struct copy *c, ext2_ino_t ino, struct ext2_inode_larg
 	if (rc)
 		return src_fail(c, rc);
 	if (!file_type(in->i_mode))
-		return jeos_fail(c->err, JEOS_EXIT_FAILED, "%s: %s: inode %u has no file type "
-				 "(a damaged filesystem: e2fsck it)", c->src_name, path_of(c), ino);
+		return damaged(c, "inode %u has no file type", ino);
 	return 0;
 }
 
@@ -629,13 +800,25 @@ static int copy_entry(struct copy *c, ext2_ino_t dir, const char *name, ext2_ino
 	ext2_ino_t ino = 0;
 	errcode_t rc;
 
+	if (out_of_time(c) < 0)
+		return -1;
+	/* the root has its own name, the others are no files */
+	if (src < EXT2_FIRST_INO(c->src->super))
+		return damaged(c, "the entry names reserved inode %u", src);
 	if (read_src_inode(c, src, &in) < 0)
 		return -1;
-	if (!LINUX_S_ISDIR(in.i_mode) && in.i_links_count > 1) {
+	if (ext2fs_test_inode_bitmap2(c->seen, src)) {
+		if (LINUX_S_ISDIR(in.i_mode))
+			return damaged(c, "directory inode %u has a second name: a hard link "
+				       "or a loop", src);
 		l = ext2fs_hashmap_lookup(c->links, &src, sizeof(src));
-		if (l)
-			return add_link(c, dir, name, l->dst);
+		if (!l)
+			return damaged(c, "inode %u has more names than its %u links", src,
+				       in.i_links_count);
+		return add_link(c, dir, name, l->dst);
 	}
+	if (check_inode(c, src, &in) < 0)
+		return -1;
 	/* mke2fs made lost+found, with blocks reserved for e2fsck */
 	if (dir == EXT2_ROOT_INO && !strcmp(name, "lost+found")) {
 		rc = ext2fs_lookup(c->dst, dir, name, (int)strlen(name), NULL, &ino);
@@ -669,19 +852,45 @@ struct entry {
 };
 
 struct entries {
+	struct copy *c;
 	struct entry *v;
 	size_t nr, alloc;
+	unsigned count; /* entries so far, "." and ".." included */
+	int failed;    /* c->err is filled */
 };
+
+/* What is wrong with the name of a directory's entry number INDEX, or
+ * NULL: "." and ".." are entries 0 and 1 and no others (libext2fs's own
+ * numbering differs for inline directories), and a name holds neither
+ * '/' nor NUL (the destination would get another path). */
+static const char *bad_name(const char *name, int len, unsigned index)
+{
+	int dots = (len == 1 || len == 2) && !strncmp(name, "..", (size_t)len);
+
+	if (index < 2)
+		return dots && len == (int)index + 1 ? NULL : "not the \".\" or \"..\" due here";
+	if (dots)
+		return "a second \".\" or \"..\"";
+	if (!len)
+		return "an empty name";
+	return memchr(name, '/', (size_t)len) || memchr(name, '\0', (size_t)len) ?
+	       "a name holding '/' or NUL" : NULL;
+}
 
 static int add_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de, int offset,
 		     int blocksize, char *buf, void *priv)
 {
 	struct entries *e = priv;
 	int len = ext2fs_dirent_name_len(de);
+	const char *bad = bad_name(de->name, len, e->count);
 
 	(void)dir, (void)entry, (void)offset, (void)blocksize, (void)buf;
-	if ((len == 1 && de->name[0] == '.') ||
-	    (len == 2 && de->name[0] == '.' && de->name[1] == '.'))
+	if (bad) {
+		damaged(e->c, "the entry for inode %u: %s", de->inode, bad);
+		e->failed = 1;
+		return DIRENT_ABORT;
+	}
+	if (e->count++ < 2)
 		return 0;
 	ALLOC_GROW(e->v, e->nr + 1, e->alloc);
 	e->v[e->nr].name = xstrndup(de->name, (size_t)len);
@@ -698,17 +907,22 @@ static int cmp_entry(const void *a, const void *b)
  * (depth first) before the next. */
 static int copy_dir(struct copy *c, ext2_ino_t src, ext2_ino_t dst)
 {
-	struct entries e = { NULL, 0, 0 };
+	struct entries e = { .c = c };
 	size_t len = c->path.len;
 	errcode_t rc;
 	int ret = -1;
 
+	/* the recursion's bound: c->depth is this directory's level, the root's 0 */
+	if (c->depth > MAX_DEPTH)
+		return jeos_fail(c->err, JEOS_EXIT_FAILED, "%s: %s: directories nested deeper "
+				 "than %d levels", c->src_name, path_of(c), MAX_DEPTH);
+	c->depth++;
 	progress("ext4", (size_t)c->done, (size_t)c->total, "%s", path_of(c));
 	rc = ext2fs_dir_iterate2(c->src, src, 0, NULL, add_entry, &e);
-	if (rc) {
+	if (rc && !e.failed)
 		src_fail(c, rc);
+	if (rc || e.failed)
 		goto out;
-	}
 	if (e.nr) /* qsort wants an array, even of nothing */
 		qsort(e.v, e.nr, sizeof(*e.v), cmp_entry);
 	for (size_t i = 0; i < e.nr; i++) {
@@ -720,6 +934,7 @@ static int copy_dir(struct copy *c, ext2_ino_t src, ext2_ino_t dst)
 	}
 	ret = 0;
 out:
+	c->depth--;
 	for (size_t i = 0; i < e.nr; i++)
 		free(e.v[i].name);
 	free(e.v);
@@ -733,7 +948,8 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 	struct copy c = { .src_name = src_image, .dst_name = dst_image, .epoch = epoch,
 			  .path = STRBUF_INIT, .err = err };
 	struct ext2_inode_large root;
-	blk64_t empty_used;
+	blk64_t empty_used, blocks, used; /* blocks and used: the source's */
+	struct stat sst;
 	errcode_t rc;
 	int ret = -1;
 
@@ -743,6 +959,31 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 	if (ext2fs_has_feature_journal_needs_recovery(c.src->super)) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "%s: the filesystem was not unmounted cleanly "
 			  "(its journal needs recovery)", src_image);
+		goto out;
+	}
+	/* the superblock is the guest's word, the file's size is not */
+	if (stat(src_image, &sst) < 0) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "cannot stat %s: %s", src_image, strerror(errno));
+		goto out;
+	}
+	blocks = ext2fs_blocks_count(c.src->super);
+	used = ext2fs_free_blocks_count(c.src->super);
+	used = used < blocks ? blocks - used : 0;
+	if (blocks > ((uint64_t)sst.st_size - src_offset) / c.src->blocksize) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s: the filesystem at byte %" PRIu64 " claims %"
+			  PRIu64 " blocks of %u bytes, more than its file holds", src_image,
+			  src_offset, (uint64_t)blocks, c.src->blocksize);
+		goto out;
+	}
+	c.seconds = DEADLINE_BASE + (double)used * c.src->blocksize / DEADLINE_RATE;
+	c.deadline = now_seconds() + c.seconds;
+	if (fsck_source(&c, src_offset,
+			(unsigned)(FSCK_BASE + (double)used * c.src->blocksize / FSCK_RATE)) < 0)
+		goto out;
+	if ((rc = ext2fs_read_block_bitmap(c.src)) ||
+	    (rc = ext2fs_allocate_subcluster_bitmap(c.src, "mapped", &c.mapped)) ||
+	    (rc = ext2fs_allocate_inode_bitmap(c.src, "seen", &c.seen))) {
+		src_fail(&c, rc);
 		goto out;
 	}
 	if (open_fs(dst_image, dst_offset, EXT2_FLAG_RW, &c.dst, err) < 0)
@@ -763,7 +1004,13 @@ int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 	c.links = ext2fs_hashmap_create(ext2fs_djb2_hash, free, 1024);
 	c.buf = xmalloc(BLOCK_SIZE);
 	c.total = c.src->super->s_inodes_count - c.src->super->s_free_inodes_count;
-	if (read_src_inode(&c, EXT2_ROOT_INO, &root) < 0 ||
+	if (read_src_inode(&c, EXT2_ROOT_INO, &root) < 0)
+		goto out;
+	if (!LINUX_S_ISDIR(root.i_mode)) {
+		damaged(&c, "inode %u, the root, is not a directory", EXT2_ROOT_INO);
+		goto out;
+	}
+	if (check_inode(&c, EXT2_ROOT_INO, &root) < 0 ||
 	    fill_inode(&c, EXT2_ROOT_INO, &root, EXT2_ROOT_INO) < 0)
 		goto out;
 	c.st.bytes_used = (ext2fs_blocks_count(c.dst->super) -
@@ -778,6 +1025,10 @@ out:
 	progress_done();
 	if (c.dst)
 		ext2fs_free(c.dst);
+	if (c.seen)
+		ext2fs_free_inode_bitmap(c.seen);
+	if (c.mapped)
+		ext2fs_free_block_bitmap(c.mapped);
 	if (c.src)
 		ext2fs_free(c.src);
 	if (c.links)

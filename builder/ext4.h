@@ -68,7 +68,22 @@ int ext4_mkfs(const char *image, uint64_t offset, uint64_t bytes,
  * in immutable files: extlinux marks ldlinux.sys so, and its boot sector
  * loads it by sector (the source's holes stay holes). The
  * root directory and lost+found take the source's attributes. st may be
- * NULL. */
+ * NULL.
+ *
+ * The source is not trusted (root in the guest can write its blocks):
+ * e2fsck -fn checks it first (the error quotes its report; if it does
+ * not finish within 2 s plus 1 s per 32 MiB used, a warning says so),
+ * then the copy checks what it reads itself. The filesystem lies within
+ * its file, the root is a directory, no entry names a reserved inode.
+ * Every inode is copied once (a directory with a second name or inside
+ * itself is an error; a file's names up to its link count are hard
+ * links), every block is mapped
+ * once and in use (overlapping extents or a loop in an extent tree are
+ * errors, so no more than the used blocks are read), a file's size fits
+ * ext4 and a fast symlink's its inode, names hold no '/' or NUL and "."
+ * and ".." come first and only there, directories nest at most 2048
+ * deep, and the whole runs under a deadline of a minute plus a second
+ * per 4 MiB of the source. Errors name the path and the inode. */
 int ext4_copy_tree(const char *src_image, uint64_t src_offset,
 		   const char *dst_image, uint64_t dst_offset, int64_t epoch,
 		   struct ext4_stats *st, struct jeos_error *err);

@@ -864,6 +864,331 @@ static void expect_copy_error(const char *src, const char *dst, int64_t epoch,
 	assert_int_equal(err.code, code);
 }
 
+/* ---- hostile sources ---- */
+
+/* Seconds a refusal may take: the images below took minutes or forever;
+ * the slowest refusals take 0.2 s (2048 levels of directories copied
+ * first; ten times that under ASan on a loaded machine) and e2fsck's
+ * limit of 2 s (the block map that stalls it). */
+#define REFUSED_WITHIN 5
+
+/* Root in the guest can write the scratch disk's blocks: what it can make
+ * is refused within seconds, naming the path and the inode, and the copy
+ * leaves no file behind. Each message is the copy's own, e2fsck -fn
+ * missing it (a PATH whose e2fsck finds nothing), and e2fsck's report
+ * when it runs (FSCK, a phrase of it; NULL: e2fsck finds nothing). */
+static void expect_refused(struct fixture *fx, const char *src, const char *want,
+			   const char *fsck)
+{
+	CLEANUP_FREE char *dst = make_dst(fx), *dst2 = make_dst(fx);
+	CLEANUP_FREE char *bin = xasprintf("%s/no-e2fsck", fx->dir);
+	CLEANUP_FREE char *e2fsck = xasprintf("%s/e2fsck", bin);
+	CLEANUP_FREE char *path = xstrdup(getenv("PATH"));
+	CLEANUP_FREE char *fake_path = xasprintf("%s:%s", bin, path);
+	CLEANUP_FREE char *fsck_head = xasprintf("%s: e2fsck -fn finds the filesystem at byte 0 "
+						 "damaged:\n", src);
+	CLEANUP_FREE char *before = NULL, *after = NULL;
+	struct jeos_error err;
+	double t;
+
+	if (access(e2fsck, X_OK) < 0)
+		test_shf("mkdir -p '%s' && printf '#!/bin/sh\\nexit 0\\n' >'%s' && chmod +x '%s'",
+			 bin, e2fsck, e2fsck);
+	before = capture("ls -A '%s'", fx->dir);
+	setenv("PATH", fake_path, 1);
+	t = now_seconds();
+	assert_int_equal(ext4_copy_tree(src, 0, dst, DST_OFFSET, EPOCH, NULL, &err), -1);
+	setenv("PATH", path, 1);
+	assert_true(now_seconds() - t < REFUSED_WITHIN);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(err.code, JEOS_EXIT_FAILED);
+
+	t = now_seconds();
+	assert_int_equal(ext4_copy_tree(src, 0, dst2, DST_OFFSET, EPOCH, NULL, &err), -1);
+	assert_true(now_seconds() - t < REFUSED_WITHIN);
+	if (!fsck)
+		assert_string_equal(err.msg, want);
+	else if (!str_has_prefix(err.msg, fsck_head) || !strstr(err.msg, fsck))
+		fail_msg("not e2fsck's \"%s\": %s", fsck, err.msg);
+	after = capture("ls -A '%s'", fx->dir);
+	assert_string_equal(after, before);
+}
+
+/* A small source as the guest would leave it, then changed with debugfs
+ * SCRIPT: 4 KiB blocks; no metadata_csum, or the test would write the
+ * checksums as root in the guest could. */
+static char *make_hostile(struct fixture *fx, const char *script)
+{
+	CLEANUP_FREE char *dir = next_name(fx, "hostile");
+	CLEANUP_FREE char *big = xasprintf("%s/big", dir);
+	char *img = next_name(fx, "hostile.img");
+	unsigned char *buf = xmalloc(MiB);
+
+	/* big: 1 MiB, 256 blocks in one extent */
+	test_shf("mkdir -p '%s/a/b' '%s/d' && echo f >'%s/a/b/f' && echo 1 >'%s/d/aXb' && "
+		 "echo 2 >'%s/d/zzz' && ln -s a/b/f '%s/l'", dir, dir, dir, dir, dir, dir);
+	fill_random(buf, MiB, 11);
+	create_file(big, 0);
+	write_bytes(big, 0, buf, MiB);
+	free(buf);
+	test_shf("mke2fs -q -F -t ext4 -b 4096 -O ^metadata_csum -d '%s' '%s' 32M >/dev/null",
+		 dir, img);
+	test_rmrf(dir);
+	if (script)
+		debugfs_script(fx, img, script);
+	return img;
+}
+
+/* "img: path: what (a damaged filesystem: e2fsck it)" */
+static char *damaged_msg(const char *img, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static char *damaged_msg(const char *img, const char *path, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	strbuf_addf(&sb, "%s: %s: ", img, path);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	strbuf_addstr(&sb, " (a damaged filesystem: e2fsck it)");
+	return strbuf_detach(&sb);
+}
+
+/* A directory loop, a directory's second name, a file with more names
+ * than links, an entry for the root: every inode is copied once. */
+static void test_hostile_names_of_inodes(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *loop = make_hostile(fx, "ln /a /a/b/loop\n");
+	CLEANUP_FREE char *twice = make_hostile(fx, "ln /a /c\n");
+	CLEANUP_FREE char *file = make_hostile(fx, "ln /a/b/f /e\n");
+	CLEANUP_FREE char *root = make_hostile(fx, "ln <2> /a/up\n");
+	CLEANUP_FREE char *want_loop = damaged_msg(loop, "/a/b/loop", "directory inode %d has a "
+						   "second name: a hard link or a loop",
+						   inode_of(loop, "a"));
+	CLEANUP_FREE char *want_twice = damaged_msg(twice, "/c", "directory inode %d has a second "
+						    "name: a hard link or a loop",
+						    inode_of(twice, "a"));
+	CLEANUP_FREE char *want_file = damaged_msg(file, "/e", "inode %d has more names than "
+						   "its 1 links", inode_of(file, "a/b/f"));
+	CLEANUP_FREE char *want_root = damaged_msg(root, "/a/up", "the entry names reserved "
+						   "inode 2");
+
+	expect_refused(fx, loop, want_loop, "is a link to directory /a");
+	expect_refused(fx, twice, want_twice, "is a link to directory /a");
+	expect_refused(fx, file, want_file, "ref count is 1, should be 2");
+	expect_refused(fx, root, want_root, "is a link to the root inode");
+}
+
+/* Writes an extent tree node of ENTRIES entries at block BLK: each maps
+ * logical block 0 to block TO, through an index (DEPTH > 0) or as an
+ * extent of LEN blocks. */
+static void write_extent_node(const char *img, uint64_t blk, unsigned entries, unsigned depth,
+			      uint32_t to, unsigned len)
+{
+	unsigned char buf[4096] = { 0 };
+
+	le16_put(buf, 0xf30a);
+	le16_put(buf + 2, entries);
+	le16_put(buf + 4, 340);
+	le16_put(buf + 6, depth);
+	for (unsigned i = 0; i < entries; i++) {
+		unsigned char *e = buf + 12 + 12 * i;
+
+		if (depth) {
+			le32_put(e + 4, to);
+		} else {
+			le16_put(e + 4, len);
+			le32_put(e + 8, to);
+		}
+	}
+	write_bytes(img, blk * 4096, buf, sizeof(buf));
+}
+
+/* Extents that map one range three times; an extent tree whose three
+ * root entries lead to one node of 340 entries leading to one leaf: 1 MiB
+ * would read as 1 GiB, and more with each level; a node whose entry is
+ * itself. The copy reads each block once. */
+static void test_hostile_extents(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *thrice = make_hostile(fx, NULL);
+	CLEANUP_FREE char *tree = make_hostile(fx, NULL);
+	CLEANUP_FREE char *blocks = blocks_of(thrice, "big");
+	unsigned long long p = strtoull(blocks, NULL, 10);
+	struct strbuf sb = STRBUF_INIT;
+	CLEANUP_FREE char *self = next_name(fx, "self.img");
+	CLEANUP_FREE char *want_thrice = NULL, *want_tree = NULL, *want_self = NULL;
+
+	/* in i_block: a header, then 3 extents of 256 blocks from p */
+	strbuf_addstr(&sb, "sif /big block[0] 0x0003f30a\nsif /big block[1] 4\n"
+		      "sif /big size 3145728\n");
+	for (int i = 0; i < 3; i++)
+		strbuf_addf(&sb, "sif /big block[%d] %d\nsif /big block[%d] 256\n"
+			    "sif /big block[%d] %llu\n", 3 + 3 * i, 256 * i, 4 + 3 * i, 5 + 3 * i, p);
+	debugfs_script(fx, thrice, sb.buf);
+	strbuf_reset(&sb);
+	/* a root of depth 2 -> p -> p + 1 -> the 254 blocks from p + 2 */
+	strbuf_addstr(&sb, "sif /big block[0] 0x0003f30a\nsif /big block[1] 0x00020004\n");
+	for (int i = 0; i < 3; i++)
+		strbuf_addf(&sb, "sif /big block[%d] %llu\nsif /big block[%d] 0\n", 4 + 3 * i, p,
+			    5 + 3 * i);
+	debugfs_script(fx, tree, sb.buf);
+	strbuf_release(&sb);
+	write_extent_node(tree, p, 340, 1, (uint32_t)p + 1, 0);
+	write_extent_node(tree, p + 1, 1, 0, (uint32_t)p + 2, 254);
+	test_shf("cp --sparse=always '%s' '%s'", tree, self);
+	write_extent_node(self, p, 1, 1, (uint32_t)p, 0);
+
+	want_thrice = damaged_msg(thrice, "/big", "inode %d maps block %llu, mapped already by it "
+				  "or another inode", inode_of(thrice, "big"), p);
+	want_tree = damaged_msg(tree, "/big", "inode %d maps block %llu, mapped already by it "
+				"or another inode", inode_of(tree, "big"), p + 1);
+	expect_refused(fx, thrice, want_thrice, "Multiply-claimed block");
+	want_self = damaged_msg(self, "/big", "inode %d maps block %llu, mapped already by it "
+				"or another inode", inode_of(self, "big"), p);
+	expect_refused(fx, tree, want_tree, "has a duplicate extent mapping");
+	expect_refused(fx, self, want_self, "Found cyclic loop in extent tree");
+}
+
+/* ext3's block map: a double indirect block that maps itself as an
+ * indirect block. e2fsck -fn stalls on it (ten minutes and more) and is
+ * stopped at its limit: the copy's own check refuses it. */
+static void test_hostile_block_map(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *src = next_name(fx, "ext3.img");
+	CLEANUP_FREE char *st = NULL, *want = NULL;
+	uint32_t map[1024];
+	unsigned long long dind;
+
+	/* the sparse file's last block is beyond 12 + 1024: double indirect */
+	test_shf("mke2fs -q -F -t ext3 -b 4096 -d '%s' '%s' 64M >/dev/null", fx->tree, src);
+	st = stat_of(src, "usr/lib/sparse");
+	assert_non_null(strstr(st, "(DIND):"));
+	dind = strtoull(strstr(st, "(DIND):") + 7, NULL, 10);
+	for (size_t i = 0; i < 1024; i++)
+		le32_put((unsigned char *)&map[i], (uint32_t)dind);
+	write_bytes(src, dind * 4096, map, sizeof(map));
+	want = damaged_msg(src, "/usr/lib/sparse", "inode %d maps block %llu, mapped already by "
+			   "it or another inode", inode_of(src, "usr/lib/sparse"), dind);
+	expect_refused(fx, src, want, NULL);
+}
+
+/* A file larger than ext4 holds; a symlink longer than its inode holds;
+ * the largest file ext4 holds is copied. */
+static void test_hostile_sizes(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *huge = make_hostile(fx, "sif /a/b/f size 0x1000000000000000\n");
+	CLEANUP_FREE char *link = make_hostile(fx, "sif /l size 100\n");
+	CLEANUP_FREE char *max = make_hostile(fx, "sif /a/b/f size 17592186040320\n");
+	CLEANUP_FREE char *dst = make_dst(fx);
+	CLEANUP_FREE char *img = at(dst, DST_OFFSET);
+	CLEANUP_FREE char *st = NULL;
+	CLEANUP_FREE char *want_huge = damaged_msg(huge, "/a/b/f", "inode %d has a size of "
+						   "1152921504606846976 bytes, more than an ext4 "
+						   "file holds", inode_of(huge, "a/b/f"));
+	CLEANUP_FREE char *want_link = damaged_msg(link, "/l", "inode %d is a symlink of 100 "
+						   "bytes without a data block", inode_of(link, "l"));
+
+	expect_refused(fx, huge, want_huge, "i_size is 1152921504606846976");
+	expect_refused(fx, link, want_link, "Symlink /l");
+	copy_ok(max, 0, dst, EPOCH, NULL);
+	e2fsck_clean(img);
+	st = stat_of(img, "a/b/f");
+	assert_non_null(strstr(st, "Size: 17592186040320\n"));
+}
+
+/* Gives the entry OLD of directory DIR a name of LEN bytes, as root
+ * writing the directory's block could. */
+static void rename_entry(const char *img, const char *dir, const char *old, const char *name,
+			 size_t len)
+{
+	CLEANUP_FREE char *blocks = blocks_of(img, dir);
+	uint64_t blk = strtoull(blocks, NULL, 10) * 4096;
+	unsigned char buf[4096], *p;
+
+	read_bytes(img, blk, buf, sizeof(buf));
+	p = memmem(buf, sizeof(buf), old, strlen(old));
+	assert_non_null(p);
+	p[-2] = (unsigned char)len; /* the entry's name_len */
+	memcpy(p, name, len);
+	write_bytes(img, blk, buf, sizeof(buf));
+}
+
+/* Names with '/' or NUL, and "." or ".." as other entries' names. */
+static void test_hostile_entry_names(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		const char *name, *why, *fsck;
+		size_t len;
+	} bad[] = {
+		{ "a/b", "a name holding '/' or NUL", "has illegal characters in its name", 3 },
+		{ "a\0b", "a name holding '/' or NUL", "has illegal characters in its name", 3 },
+		{ ".", "a second \".\" or \"..\"", "is duplicate '.' entry", 1 },
+		{ "..", "a second \".\" or \"..\"", "is duplicate '..' entry", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		CLEANUP_FREE char *img = make_hostile(fx, NULL);
+		CLEANUP_FREE char *want = damaged_msg(img, "/d", "the entry for inode %d: %s",
+						      inode_of(img, "d/aXb"), bad[i].why);
+
+		rename_entry(img, "d", "aXb", bad[i].name, bad[i].len);
+		expect_refused(fx, img, want, bad[i].fsck);
+	}
+}
+
+/* The recursion's bound: 2048 levels of directories are copied, not
+ * 2049 (their paths are longer than PATH_MAX already). */
+static void test_hostile_depth(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *src = make_hostile(fx, NULL);
+	CLEANUP_FREE char *dst = make_dst(fx);
+	CLEANUP_FREE char *img = at(dst, DST_OFFSET);
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+
+	for (int i = 0; i < 2048; i++)
+		strbuf_addstr(&sb, "mkdir n\ncd n\n");
+	debugfs_script(fx, src, sb.buf);
+	copy_ok(src, 0, dst, EPOCH, NULL);
+	e2fsck_clean(img);
+	strbuf_reset(&sb);
+	strbuf_addf(&want, "%s: ", src);
+	for (int i = 0; i < 2048; i++) {
+		strbuf_addstr(&sb, "cd n\n");
+		strbuf_addstr(&want, "/n");
+	}
+	strbuf_addstr(&sb, "mkdir n\n");
+	strbuf_addstr(&want, "/n: directories nested deeper than 2048 levels");
+	debugfs_script(fx, src, sb.buf);
+	expect_refused(fx, src, want.buf, NULL);
+	strbuf_release(&sb);
+	strbuf_release(&want);
+}
+
+/* A superblock claiming more than the file holds; a root that is no
+ * directory. */
+static void test_hostile_geometry(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dst = make_dst(fx);
+	CLEANUP_FREE char *cut = make_hostile(fx, NULL);
+	CLEANUP_FREE char *root = make_hostile(fx, "sif / mode 0100644\n");
+	CLEANUP_FREE char *want_cut = xasprintf("%s: the filesystem at byte 0 claims 8192 blocks of "
+						"4096 bytes, more than its file holds", cut);
+	CLEANUP_FREE char *want_root = damaged_msg(root, "/", "inode 2, the root, is not a "
+						   "directory");
+
+	assert_int_equal(truncate(cut, 32 * MiB - 4096), 0);
+	expect_copy_error(cut, dst, EPOCH, want_cut, JEOS_EXIT_FAILED);
+	expect_refused(fx, root, want_root, "Root inode is not a directory");
+}
+
 static void test_bad_source(void **state)
 {
 	struct fixture *fx = *state;
@@ -889,9 +1214,9 @@ static void test_bad_source(void **state)
 	/* a damaged inode; a filesystem still mounted, or crashed */
 	test_shf("cp --sparse=always '%s' '%s'", fx->a, damaged);
 	debugfs_script(fx, damaged, "sif /etc/hostname mode 0644\n");
-	want_damaged = xasprintf("%s: /etc/hostname: inode %d has no file type (a damaged "
-				 "filesystem: e2fsck it)", damaged, inode_of(damaged, "etc/hostname"));
-	expect_copy_error(damaged, dst, EPOCH, want_damaged, JEOS_EXIT_FAILED);
+	want_damaged = damaged_msg(damaged, "/etc/hostname", "inode %d has no file type",
+				   inode_of(damaged, "etc/hostname"));
+	expect_refused(fx, damaged, want_damaged, "has invalid mode (0644)");
 	debugfs_script(fx, damaged, "feature needs_recovery\n");
 	expect_copy_error(damaged, dst, EPOCH, want_dirty, JEOS_EXIT_FAILED);
 	/* a tree copied twice into one filesystem */
@@ -1018,6 +1343,13 @@ int main(void)
 		cmocka_unit_test(test_other_sources),
 		cmocka_unit_test(test_huge_sparse),
 		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_hostile_names_of_inodes),
+		cmocka_unit_test(test_hostile_extents),
+		cmocka_unit_test(test_hostile_block_map),
+		cmocka_unit_test(test_hostile_sizes),
+		cmocka_unit_test(test_hostile_entry_names),
+		cmocka_unit_test(test_hostile_depth),
+		cmocka_unit_test(test_hostile_geometry),
 		cmocka_unit_test(test_bad_source),
 		cmocka_unit_test(test_bad_target),
 		cmocka_unit_test(test_file_sectors),
