@@ -114,6 +114,7 @@ clean:
 # tools insist on; the git revision is added when built from git (make deb
 # passes it in, as its copy of the tree has no .git).
 VERSION := $(shell sed -n '1s/^jeos [(]\([^ ]*\)[)].*/\1/p' debian/changelog)
+RELEASE_DATE := $(shell date -u +%Y-%m-%d -d "$$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' debian/changelog)")
 GIT_REVISION ?= $(shell git describe --always --dirty --exclude='*' 2>/dev/null)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -133,10 +134,11 @@ $(BUILD)/obj/buildinfo.h: FORCE
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/obj/util.o: $(BUILD)/obj/buildinfo.h
 
-# The man pages name the version and where this build looks for its data.
+# The man pages name the version, its date and where this build looks for
+# its data.
 $(BUILD)/man/%: man/%.in $(BUILD)/obj/buildinfo.h
 	@mkdir -p $(dir $@)
-	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@DATADIR@|$(DATADIR)/jeos|g' $< > $@
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@DATE@|$(RELEASE_DATE)|g' -e 's|@DATADIR@|$(DATADIR)/jeos|g' $< > $@
 
 .PHONY: man install uninstall deb
 man: $(MAN_PAGES)
