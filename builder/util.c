@@ -409,32 +409,29 @@ char *jeos_data_dir(enum jeos_data d)
 {
 	const char *env = getenv(data_dirs[d].env), *name = data_dirs[d].name;
 	size_t bindir_len = strlen(JEOS_BINDIR);
-	char exe[4096], *slash, *dir;
+	char exe[4096], *bindir;
 	ssize_t n;
 
 	if (env)
 		return xstrdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0 && (exe[n] = '\0', slash = strrchr(exe, '/'))) {
-		*slash = '\0';
-		dir = xasprintf("%s/../%s", exe, name);
-		if (is_dir(dir))
-			return dir;
-		free(dir);
-		/* Installed as ROOT/BINDIR/jeos, the data is ROOT/DATADIR: ROOT is
-		 * empty for an installed binary, and DESTDIR for a staged install
-		 * or an unpacked .deb, which thus run as they will once installed. */
-		if ((size_t)(slash - exe) >= bindir_len &&
-		    !strcmp(slash - bindir_len, JEOS_BINDIR)) {
-			slash[-(ssize_t)bindir_len] = '\0';
-			dir = xasprintf("%s%s/%s", exe, JEOS_DATADIR, name);
-			if (is_dir(dir))
-				return dir;
-			free(dir);
-		}
-	}
-	/* where it should be: what an error message names */
-	return xasprintf("%s/%s", JEOS_DATADIR, name);
+	if (n <= 0) /* no /proc: where an installed jeos has it */
+		return xasprintf("%s/%s", JEOS_DATADIR, name);
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0'; /* the link is an absolute path */
+	char *checkout = xasprintf("%s/../%s", exe, name);
+	if (is_dir(checkout))
+		return checkout;
+	free(checkout);
+	/* Installed as ROOT/BINDIR/jeos, the data is ROOT/DATADIR: ROOT is
+	 * empty for an installed binary, and DESTDIR for a staged install or
+	 * an unpacked .deb, which thus run as they will once installed. */
+	bindir = exe + strlen(exe) - (strlen(exe) >= bindir_len ? bindir_len : 0);
+	if (!strcmp(bindir, JEOS_BINDIR))
+		*bindir = '\0';
+	else
+		exe[0] = '\0';
+	return xasprintf("%s%s/%s", exe, JEOS_DATADIR, name);
 }
 
 char *jeos_cache_home(void)

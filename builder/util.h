@@ -119,7 +119,8 @@ const char *jeos_data_env(enum jeos_data d);
 /* Where it is: the variable if set; else the checkout's copy when the
  * binary runs from a checkout (build/jeos: build/../NAME); else the
  * installed copy, JEOS_DATADIR/NAME (make install's DATADIR/jeos), under
- * the root the binary is installed in (see util.c). The caller frees it. */
+ * the root the binary is installed in (DESTDIR/usr/bin/jeos reads
+ * DESTDIR/usr/share/jeos), whether it exists or not. The caller frees it. */
 char *jeos_data_dir(enum jeos_data d);
 /* The user's jeos cache, $XDG_CACHE_HOME/jeos or $HOME/.cache/jeos; NULL
  * when neither variable is usable. The caller frees it. */
