@@ -163,9 +163,13 @@ uninstall:
 
 # dpkg-buildpackage writes next to the tree it builds, so it builds a copy
 # in build/deb/src and the .deb, .buildinfo and .changes land in build/deb/.
+# The copy is built as a fresh tree: this make's own variables (BUILD,
+# PREFIX... given on its command line) would reach debian/rules' make.
 deb:
 	rm -rf $(BUILD)/deb
 	mkdir -p $(BUILD)/deb/src
 	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(BUILD)/deb/src -xf -
-	cd $(BUILD)/deb/src && GIT_REVISION='$(GIT_REVISION)' dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u DESTDIR \
+		-u PREFIX -u BINDIR -u DATADIR -u MANDIR -u BASH_COMPLETION_DIR \
+		GIT_REVISION='$(GIT_REVISION)' dpkg-buildpackage -us -uc -b
 	lintian --fail-on error $(BUILD)/deb/jeos_$(VERSION)_amd64.deb
