@@ -242,8 +242,13 @@ static int report_data(FILE *out, struct strbuf *problems)
 
 		if (!dh) {
 			fprintf(out, ROW "%s: %s\n", jeos_data_name(d), dir, strerror(errno));
-			strbuf_addf(problems, "\n  no %s in %s: install jeos (make install, or"
-				    " its package) or set %s", jeos_data_name(d), dir, jeos_data_env(d));
+			if (getenv(jeos_data_env(d)))
+				strbuf_addf(problems, "\n  no %s in %s, which $%s names",
+					    jeos_data_name(d), dir, jeos_data_env(d));
+			else
+				strbuf_addf(problems, "\n  no %s in %s: install jeos (make install,"
+					    " or its package) or set %s", jeos_data_name(d), dir,
+					    jeos_data_env(d));
 			rc = -1;
 			continue;
 		}

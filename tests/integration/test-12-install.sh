@@ -53,6 +53,8 @@ expect_fail 1 "no overlays in $prefix/share/jeos/overlays: install jeos .* or se
 JEOS_OVERLAYS=$T/overlays.moved "$jeos" doctor --accel tcg | grep -q "^overlays .*$T/overlays.moved, 2 entries from \$JEOS_OVERLAYS" ||
 	fail "JEOS_OVERLAYS is not obeyed"
 mv "$T/overlays.moved" "$prefix/share/jeos/overlays"
+expect_fail 1 "no kernel-configs in $T/nowhere, which .JEOS_KERNEL_CONFIGS names" \
+	env JEOS_KERNEL_CONFIGS="$T/nowhere" "$jeos" doctor --accel tcg
 
 # --- the man pages: lint clean, as man(1), mandoc and lintian read them ---
 man1=$prefix/share/man/man1/jeos.1 man5=$prefix/share/man/man5/jeos-recipe.5
