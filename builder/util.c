@@ -419,10 +419,11 @@ char *jeos_data_dir(enum jeos_data d)
 		return xasprintf("%s/%s", JEOS_DATADIR, name);
 	exe[n] = '\0';
 	*strrchr(exe, '/') = '\0'; /* the link is an absolute path */
-	char *checkout = xasprintf("%s/../%s", exe, name);
-	if (is_dir(checkout))
-		return checkout;
+	char *checkout = xasprintf("%s/../%s", exe, name), *real = realpath(checkout, NULL);
 	free(checkout);
+	if (real && is_dir(real))
+		return real; /* without build/../, as messages name it */
+	free(real);
 	/* Installed as ROOT/BINDIR/jeos, the data is ROOT/DATADIR: ROOT is
 	 * empty for an installed binary, and DESTDIR for a staged install or
 	 * an unpacked .deb, which thus run as they will once installed. */
