@@ -7,6 +7,10 @@
 #   make check-asan  unit tests under AddressSanitizer/UBSan
 #   make fuzz        each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make bench       build/boot figures for recipes/minimal
+#   make install     install jeos, its data, man pages and bash completion
+#                    (PREFIX, DESTDIR, BINDIR, DATADIR, MANDIR); make uninstall
+#   make man         the man pages in build/man/
+#   make deb         the Debian package, into build/deb/
 
 # Every Debian package the project needs. linux-image-amd64 is named on
 # purpose: supermin (libguestfs's appliance builder) only recommends it.
@@ -18,7 +22,8 @@ DEBS = build-essential pkg-config \
 	libsolv-dev libsolvext-dev libcurl4-openssl-dev libssl-dev libcrypt-dev \
 	libcmocka-dev gpgv gnupg debian-archive-keyring dpkg-dev xz-utils zstd \
 	mmdebstrap extlinux ovmf virt-v2v libvirt-clients nbdkit \
-	flex bison bc libelf-dev libext2fs-dev
+	flex bison bc libelf-dev libext2fs-dev \
+	debhelper lintian bash-completion mandoc
 
 PKGS = libxml-2.0 libarchive libzstd zlib libcurl libsolv libsolvext libcrypto libcrypt libguestfs ext2fs com_err
 # Recursive (=) on purpose: evaluated when a recipe runs, i.e. after `make deps`.
@@ -28,7 +33,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS))
 CC ?= cc
 WARN = -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Ibuilder
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Ibuilder -I$(BUILD)/obj
 BUILD ?= build
 
 SRCS = $(filter-out builder/main.c,$(sort $(wildcard builder/*.c)))
@@ -45,7 +50,7 @@ FUZZ_HARNESS = tests/fuzz/fuzz.c tests/fuzz/fuzz.h
 FUZZ_SECONDS ?= 60
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps appliance test unit integration check-asan fuzz fuzz-run bench clean
+.PHONY: all deps appliance test unit integration check-asan fuzz fuzz-run bench clean FORCE
 all: $(BUILD)/jeos
 
 deps:
@@ -80,7 +85,7 @@ $(BUILD)/libjeos.a: $(OBJS) $(BUILD)/obj/schema_data.o
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/jeos: builder/main.c $(BUILD)/libjeos.a
+$(BUILD)/jeos: builder/main.c $(BUILD)/obj/buildinfo.h $(BUILD)/libjeos.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libjeos.a $(PKG_LIBS) $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/*.h $(BUILD)/libjeos.a
@@ -141,3 +146,69 @@ bench: deps all
 
 clean:
 	rm -rf build
+
+# ---- installing: make install, the man pages, the Debian package ----
+
+# The version is debian/changelog's (dch -v VERSION), the one place Debian's
+# tools insist on; the git revision is added when built from git (make deb
+# passes it in, as its copy of the tree has no .git).
+VERSION := $(shell sed -n '1s/^jeos [(]\([^ ]*\)[)].*/\1/p' debian/changelog)
+RELEASE_DATE := $(shell date -u +%Y-%m-%d -d "$$(sed -n '/^ -- /{s/^ -- .*>  //p;q}' debian/changelog)")
+GIT_REVISION ?= $(shell git describe --always --dirty --exclude='*' 2>/dev/null)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASH_COMPLETION_DIR ?= $(DATADIR)/bash-completion/completions
+# The data jeos reads at run time (jeos_data_dir() in builder/util.c).
+DATA_DIRS = overlays kernel-configs
+MAN_PAGES = $(BUILD)/man/jeos.1 $(BUILD)/man/jeos-recipe.5
+
+# What the binary is built with; rewritten only when a value changes, so
+# `make install PREFIX=/usr` after `make` rebuilds just what depends on it.
+$(BUILD)/obj/buildinfo.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define JEOS_VERSION "%s"\n#define JEOS_GIT_REVISION "%s"\n#define JEOS_BINDIR "%s"\n#define JEOS_DATADIR "%s"\n' \
+		'$(VERSION)' '$(GIT_REVISION)' '$(BINDIR)' '$(DATADIR)/jeos' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/obj/util.o: $(BUILD)/obj/buildinfo.h
+
+# The man pages name the version, its date and where this build looks for
+# its data.
+$(BUILD)/man/%: man/%.in $(BUILD)/obj/buildinfo.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@DATE@|$(RELEASE_DATE)|g' -e 's|@DATADIR@|$(DATADIR)/jeos|g' $< > $@
+
+.PHONY: man install uninstall deb
+man: $(MAN_PAGES)
+
+install: $(BUILD)/jeos $(MAN_PAGES)
+	install -D -m 0755 $(BUILD)/jeos $(DESTDIR)$(BINDIR)/jeos
+	for d in $(DATA_DIRS); do \
+	  find $$d -type d -printf '%P\n' | while read -r p; do \
+	    install -d -m 0755 "$(DESTDIR)$(DATADIR)/jeos/$$d/$$p"; done; \
+	  find $$d -type f -printf '%P\n' | while read -r p; do \
+	    if [ -x "$$d/$$p" ]; then m=0755; else m=0644; fi; \
+	    install -m $$m "$$d/$$p" "$(DESTDIR)$(DATADIR)/jeos/$$d/$$p"; done; \
+	done
+	install -D -m 0644 $(BUILD)/man/jeos.1 $(DESTDIR)$(MANDIR)/man1/jeos.1
+	install -D -m 0644 $(BUILD)/man/jeos-recipe.5 $(DESTDIR)$(MANDIR)/man5/jeos-recipe.5
+	install -D -m 0644 completion/jeos $(DESTDIR)$(BASH_COMPLETION_DIR)/jeos
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/jeos $(DESTDIR)$(MANDIR)/man1/jeos.1 \
+		$(DESTDIR)$(MANDIR)/man5/jeos-recipe.5 $(DESTDIR)$(BASH_COMPLETION_DIR)/jeos
+	rm -rf $(DESTDIR)$(DATADIR)/jeos
+
+# dpkg-buildpackage writes next to the tree it builds, so it builds a copy
+# in build/deb/src and the .deb, .buildinfo and .changes land in build/deb/.
+# The copy is built as a fresh tree: this make's own variables (BUILD,
+# PREFIX... given on its command line) would reach debian/rules' make.
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(BUILD)/deb/src
+	tar -cf - --exclude=./build --exclude=./.git . | tar -C $(BUILD)/deb/src -xf -
+	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u DESTDIR \
+		-u PREFIX -u BINDIR -u DATADIR -u MANDIR -u BASH_COMPLETION_DIR \
+		GIT_REVISION='$(GIT_REVISION)' dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(BUILD)/deb/jeos_$(VERSION)_amd64.deb

@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700
 #include "doctor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <guestfs.h>
@@ -227,6 +228,40 @@ static void report_userns(FILE *out)
 	fprintf(out, ROW "%s\n", "user", geteuid() == 0 ? "root (not needed)" : "not root (fine)");
 }
 
+/* The overlays and kernel-configs recipes name: a checkout's, the
+ * installed ones or the environment's (jeos_data_dir), and how many
+ * entries each holds besides its README. */
+static int report_data(FILE *out, struct strbuf *problems)
+{
+	int rc = 0;
+
+	for (enum jeos_data d = 0; d < JEOS_DATA_NR; d++) {
+		CLEANUP_FREE char *dir = jeos_data_dir(d);
+		DIR *dh = opendir(dir);
+		size_t n = 0;
+
+		if (!dh) {
+			fprintf(out, ROW "%s: %s\n", jeos_data_name(d), dir, strerror(errno));
+			if (getenv(jeos_data_env(d)))
+				strbuf_addf(problems, "\n  no %s in %s, which $%s names",
+					    jeos_data_name(d), dir, jeos_data_env(d));
+			else
+				strbuf_addf(problems, "\n  no %s in %s: install jeos (make install,"
+					    " or its package) or set %s", jeos_data_name(d), dir,
+					    jeos_data_env(d));
+			rc = -1;
+			continue;
+		}
+		for (struct dirent *de; (de = readdir(dh)); )
+			n += de->d_name[0] != '.' && strcmp(de->d_name, "README.md");
+		closedir(dh);
+		fprintf(out, ROW "%s, %zu entries%s%s\n", jeos_data_name(d), dir, n,
+			getenv(jeos_data_env(d)) ? " from $" : "",
+			getenv(jeos_data_env(d)) ? jeos_data_env(d) : "");
+	}
+	return rc;
+}
+
 int doctor_report(FILE *out, const char *cache_dir, struct jeos_error *err)
 {
 	CLEANUP_STRBUF struct strbuf problems = STRBUF_INIT;
@@ -237,6 +272,8 @@ int doctor_report(FILE *out, const char *cache_dir, struct jeos_error *err)
 	report_accel(out);
 	report_libguestfs(out);
 	if (report_space(out, cache_dir, &problems) < 0)
+		rc = -1;
+	if (report_data(out, &problems) < 0)
 		rc = -1;
 	report_locale(out);
 	report_userns(out);

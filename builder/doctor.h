@@ -1,7 +1,8 @@
 /* doctor.h - `jeos doctor`: what this host gives jeos, for a user whose
  * build is slow or fails: the accelerator and why, qemu, libguestfs and
  * whether its appliance is built, the kernel it boots, the cache and free
- * space, the locale, user namespaces; and whether the host can build.
+ * space, the overlays and kernel-configs it found, the locale, user
+ * namespaces; and whether the host can build.
  */
 #ifndef JEOS_DOCTOR_H
 #define JEOS_DOCTOR_H

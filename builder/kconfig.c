@@ -682,7 +682,7 @@ int kconfig_for_recipe(const struct recipe *r, const struct kconfig_options *o,
 	struct fetch_options fo = { .cache_dir = o->cache_dir };
 	struct fetcher *f = NULL;
 	CLEANUP_FREE char *dir = o->configs_dir ? xstrdup(o->configs_dir) :
-				 jeos_data_dir("JEOS_KERNEL_CONFIGS", "kernel-configs");
+				 jeos_data_dir(JEOS_DATA_KERNEL_CONFIGS);
 	/* messages name the fragments without build/../ */
 	CLEANUP_FREE char *configs = realpath(dir, NULL);
 	CLEANUP_FREE char *cache = NULL;

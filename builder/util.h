@@ -120,11 +120,18 @@ int strset_add(struct strset *set, const char *s);
 int strset_has(const struct strset *set, const char *s);
 void strset_clear(struct strset *set);
 
-/* A directory of the source tree jeos was built from (overlays,
- * kernel-configs): $env_var if set, else NAME beside the directory of the
- * running binary (build/../NAME), else NAME in the current directory.
- * The caller frees it. */
-char *jeos_data_dir(const char *env_var, const char *name);
+/* The data jeos reads at run time, each a directory. */
+enum jeos_data { JEOS_DATA_OVERLAYS, JEOS_DATA_KERNEL_CONFIGS, JEOS_DATA_NR };
+/* Its directory's name ("overlays", "kernel-configs") and the environment
+ * variable that overrides where it is ("JEOS_OVERLAYS"...). */
+const char *jeos_data_name(enum jeos_data d);
+const char *jeos_data_env(enum jeos_data d);
+/* Where it is: the variable if set; else the checkout's copy when the
+ * binary runs from a checkout (build/jeos: build/../NAME); else the
+ * installed copy, JEOS_DATADIR/NAME (make install's DATADIR/jeos), under
+ * the root the binary is installed in (DESTDIR/usr/bin/jeos reads
+ * DESTDIR/usr/share/jeos), whether it exists or not. The caller frees it. */
+char *jeos_data_dir(enum jeos_data d);
 /* The user's jeos cache, $XDG_CACHE_HOME/jeos or $HOME/.cache/jeos; NULL
  * when neither variable is usable. The caller frees it. */
 char *jeos_cache_home(void);
