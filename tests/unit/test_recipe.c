@@ -342,7 +342,7 @@ static void test_includes(void **state)
 	/* a missing file */
 	main_xml = write_recipe(dir, "config.xml", HEAD PREFS REPO "<include from=\"this://gone.xml\"/>\n" TAIL);
 	assert_int_equal(recipe_load(&r, dir, &opts, &err), -1);
-	assert_non_null(strstr(err.msg, "config.xml:6: error: include of missing file"));
+	assert_non_null(strstr(err.msg, "config.xml:6: error: include 'gone.xml' not found in the recipe directory"));
 	assert_non_null(strstr(err.msg, "gone.xml"));
 	free(main_xml);
 
