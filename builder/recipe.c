@@ -37,22 +37,21 @@
 
 /* What a recipe may cost to read: its XML, included files counted each
  * time they are spliced in, at most RECIPE_MAX_BYTES together (the largest
- * shipped recipe is 5 KB); includes nested at most MAX_INCLUDE_DEPTH deep.
- * With no DTD (refused) libxml2 parses in linear time, so these bound the
- * whole load. */
+ * shipped recipe is 5 KB); at most MAX_INCLUDES includes, nested at most
+ * MAX_INCLUDE_DEPTH deep. With no DTD (refused) libxml2 parses in linear
+ * time, so these bound the whole load. */
 #define RECIPE_MAX_BYTES (4u << 20)
+#define MAX_INCLUDES 256
 #define MAX_INCLUDE_DEPTH 8
+/* libxml2's RELAX NG validation takes time quadratic in the elements of a
+ * repeated interleave (20000 <packages> take 3 s of CPU): at most this
+ * many elements, includes spliced in (a large recipe has a few hundred). */
+#define MAX_ELEMENTS 4096
 /* Messages beyond these many are counted, not listed. */
 #define MAX_ERRORS 50
 
 extern const char schema_recipe_rng[];
 extern const char schema_kiwi_names_txt[];
-
-/* Nodes spliced in from an included file remember where they came from. */
-struct origin {
-	xmlNodePtr node;
-	char *file;
-};
 
 struct ctx {
 	const struct recipe_options *opts;
@@ -61,9 +60,13 @@ struct ctx {
 	xmlDocPtr doc;
 	struct strbuf errors;     /* accumulated messages, one per line */
 	int nr_errors;
-	struct origin *origins;
+	/* included files: a node spliced in from one points at its name with
+	 * _private (libxml2 leaves that field to the application) */
+	char **origins;
 	size_t nr_origins, alloc_origins;
 	size_t bytes_left;        /* of RECIPE_MAX_BYTES */
+	size_t nr_includes;
+	int over_budget;          /* said once; no more includes are read */
 	char **include_stack;     /* real paths, for loop detection */
 	size_t include_depth, include_alloc;
 	char **defined;           /* <profile name> */
@@ -77,9 +80,8 @@ struct ctx {
 static const char *node_file(struct ctx *c, xmlNodePtr node)
 {
 	for (xmlNodePtr n = node; n; n = n->parent)
-		for (size_t i = 0; i < c->nr_origins; i++)
-			if (c->origins[i].node == n)
-				return c->origins[i].file;
+		if (n->_private)
+			return n->_private;
 	return c->file;
 }
 
@@ -253,21 +255,24 @@ static int read_bounded(struct ctx *c, const char *path, const char *from_file,
 		add_error_at(c, at, from_line, "%s is not a regular file", path);
 		goto out;
 	}
-	/* one byte beyond the budget tells a file that is too big */
-	strbuf_grow(sb, c->bytes_left + 1);
-	while (sb->len <= c->bytes_left &&
-	       (n = read(fd, sb->buf + sb->len, c->bytes_left + 1 - sb->len)) > 0)
+	if ((uint64_t)st.st_size > c->bytes_left) {
+		add_error_at(c, at, from_line, "%s: a recipe and its includes may be %u MiB "
+			     "together at most", path, RECIPE_MAX_BYTES >> 20);
+		c->over_budget = 1;
+		goto out;
+	}
+	/* what fstat said: a file that grows meanwhile is cut there */
+	strbuf_grow(sb, (size_t)st.st_size);
+	while (sb->len < (size_t)st.st_size &&
+	       (n = read(fd, sb->buf + sb->len, (size_t)st.st_size - sb->len)) > 0)
 		sb->len += (size_t)n;
 	sb->buf[sb->len] = '\0';
 	if (n < 0) {
 		add_error_at(c, at, from_line, "cannot read %s: %s", path, strerror(errno));
-	} else if (sb->len > c->bytes_left) {
-		add_error_at(c, at, from_line, "%s: a recipe and its includes may be %u MiB "
-			     "together at most", path, RECIPE_MAX_BYTES >> 20);
-	} else {
-		c->bytes_left -= sb->len;
-		rc = 0;
+		goto out;
 	}
+	c->bytes_left -= sb->len;
+	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -301,12 +306,11 @@ static xmlDocPtr read_xml(struct ctx *c, const char *path, const char *from_file
 	return doc;
 }
 
-static void remember_origin(struct ctx *c, xmlNodePtr node, const char *file)
+/* A copy of file's name that lives as long as the load. */
+static char *keep_origin(struct ctx *c, const char *file)
 {
 	ALLOC_GROW(c->origins, c->nr_origins + 1, c->alloc_origins);
-	c->origins[c->nr_origins].node = node;
-	c->origins[c->nr_origins].file = xstrdup(file);
-	c->nr_origins++;
+	return c->origins[c->nr_origins++] = xstrdup(file);
 }
 
 static char *dir_of(const char *path)
@@ -351,14 +355,17 @@ static int splice_include(struct ctx *c, xmlNodePtr inc, const char *file)
 	xmlDocPtr sub;
 	xmlNodePtr root;
 
+	if (c->over_budget)
+		return -1;
 	if (!from || !str_has_prefix(from, "this://")) {
 		add_error_at(c, file, xmlGetLineNo(inc), "<include from> must be this://FILE (relative to the recipe), got '%s'",
 			  from ? from : "");
 		return -1;
 	}
-	if (c->include_depth > MAX_INCLUDE_DEPTH) {
-		add_error_at(c, file, xmlGetLineNo(inc), "includes nested more than %d deep",
-			     MAX_INCLUDE_DEPTH);
+	if (c->include_depth > MAX_INCLUDE_DEPTH || ++c->nr_includes > MAX_INCLUDES) {
+		add_error_at(c, file, xmlGetLineNo(inc), "more than %d includes, or nested more "
+			     "than %d deep", MAX_INCLUDES, MAX_INCLUDE_DEPTH);
+		c->over_budget = 1;
 		return -1;
 	}
 	path = inside_recipe(c, file, xmlGetLineNo(inc), dir, "include", from + strlen("this://"));
@@ -383,13 +390,16 @@ static int splice_include(struct ctx *c, xmlNodePtr inc, const char *file)
 	ALLOC_GROW(c->include_stack, c->include_depth + 1, c->include_alloc);
 	c->include_stack[c->include_depth++] = xstrdup(path);
 	int rc = expand_includes(c, root, path);
+	char *origin = keep_origin(c, path);
 	for (xmlNodePtr n = root->children; rc == 0 && n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		/* xmlDocCopyNode keeps line numbers; remember the file. */
-		xmlNodePtr copy = xmlDocCopyNode(n, c->doc, 1);
+		/* A copy in the document that holds <include> (the strings of a
+		 * node belong to its document), with its line numbers and the
+		 * file it came from: this one, or one this one included. */
+		xmlNodePtr copy = xmlDocCopyNode(n, inc->doc, 1);
 		xmlAddPrevSibling(inc, copy);
-		remember_origin(c, copy, path);
+		copy->_private = n->_private ? n->_private : origin;
 	}
 	free(c->include_stack[--c->include_depth]);
 	xmlFreeDoc(sub);
@@ -411,6 +421,22 @@ static int expand_includes(struct ctx *c, xmlNodePtr parent, const char *file)
 		xmlFreeNode(n);
 	}
 	return rc;
+}
+
+/* The element after the first MAX_ELEMENTS below n (depth first), or NULL;
+ * *count counts them. */
+static xmlNodePtr element_beyond_limit(xmlNodePtr n, size_t *count)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		xmlNodePtr beyond;
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (++*count > MAX_ELEMENTS)
+			return k;
+		if ((beyond = element_beyond_limit(k, count)))
+			return beyond;
+	}
+	return NULL;
 }
 
 /* ---- pass 2: names and enumerated values ---- */
@@ -930,8 +956,8 @@ static void read_size(struct ctx *c, xmlNodePtr n, struct recipe_type *t)
 
 	/* 16 TiB: the largest file ext4 (the usual host filesystem) holds */
 	if (parse_number(text, 1, 1ll << (44 - shift), &v) < 0) {
-		add_error(c, n, "<size> must be a whole number from 1 to %lld (16 TiB) of %s, "
-			  "got '%s'", 1ll << (44 - shift), shift == 30 ? "GiB" : "MiB", text);
+		add_error(c, n, "<size> must be a whole number of %s from 1 to %lld (16 TiB), "
+			  "got '%s'", shift == 30 ? "GiB" : "MiB", 1ll << (44 - shift), text);
 		return;
 	}
 	t->size_bytes = (uint64_t)v << shift;
@@ -1637,6 +1663,15 @@ int recipe_load(struct recipe **out, const char *path,
 	}
 	if (expand_includes(&c, root, r->path) < 0)
 		goto report;
+	{
+		size_t count = 1;
+		xmlNodePtr beyond = element_beyond_limit(root, &count);
+		if (beyond) {
+			add_error(&c, beyond, "more than %d elements (includes spliced in): "
+				  "jeos reads recipes of that size at most", MAX_ELEMENTS);
+			goto report;
+		}
+	}
 	check_names(&c, root, spec_for("image"));
 	if (c.nr_errors)
 		goto report;
@@ -1658,7 +1693,7 @@ out:
 	}
 	*out = r;
 	for (size_t i = 0; i < c.nr_origins; i++)
-		free(c.origins[i].file);
+		free(c.origins[i]);
 	free(c.origins);
 	for (size_t i = 0; i < c.include_depth; i++)
 		free(c.include_stack[i]);
