@@ -1645,7 +1645,7 @@ int recipe_load(struct recipe **out, const char *path,
 	if (locate(path, &r->path, &r->dir, err) < 0)
 		goto out;
 	c.file = r->path;
-	c.doc = read_xml(&c, r->path, NULL, 0);
+	c.doc = read_xml(&c, r->path, NULL, 1);
 	if (!c.doc)
 		goto report;
 	root = xmlDocGetRootElement(c.doc);
