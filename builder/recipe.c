@@ -1020,7 +1020,7 @@ int recipe_machine_set(struct recipe_machine *m, const char *key, const char *va
 	if (!strcmp(key, "memory")) {
 		if (parse_number(value, 16, 16ll << 20, &v) < 0)
 			return jeos_fail(err, JEOS_EXIT_USAGE, "memory must be a number of MiB "
-					 "from 16 to %lld (16 TiB), got '%s'", 16ll << 20, value);
+					 "(at least 16, at most %lld: 16 TiB), got '%s'", 16ll << 20, value);
 		m->memory_mib = (uint64_t)v;
 	} else if (!strcmp(key, "ncpus")) {
 		if (parse_number(value, 1, 256, &v) < 0)
