@@ -37,18 +37,6 @@ static void stage(int n, const char *name, double start)
 	log_info("[%d/%d] %s (%.0f s)", n, STAGES, name, now_seconds() - start);
 }
 
-/* 'it'\''s' */
-static void add_quoted(struct strbuf *sb, const char *s)
-{
-	strbuf_addch(sb, '\'');
-	for (; *s; s++)
-		if (*s == '\'')
-			strbuf_addstr(sb, "'\\''");
-		else
-			strbuf_addch(sb, *s);
-	strbuf_addch(sb, '\'');
-}
-
 /* ---- the disk ---- */
 
 static uint64_t auto_size(const struct pkgset *set)
@@ -247,9 +235,9 @@ static void add_usermod(struct strbuf *sh, const char *flags, const char *value,
 			const char *user)
 {
 	strbuf_addf(sh, "usermod %s ", flags);
-	add_quoted(sh, value);
+	strbuf_add_sh_quoted(sh, value);
 	strbuf_addch(sh, ' ');
-	add_quoted(sh, user);
+	strbuf_add_sh_quoted(sh, user);
 	strbuf_addch(sh, '\n');
 }
 
@@ -266,27 +254,27 @@ static int add_users(struct strbuf *sh, const struct recipe *r, const struct ide
 			for (char *gname = strtok_r(groups, ",", &save); gname;
 			     gname = strtok_r(NULL, ",", &save)) {
 				strbuf_addstr(sh, "getent group ");
-				add_quoted(sh, gname);
+				strbuf_add_sh_quoted(sh, gname);
 				strbuf_addstr(sh, " >/dev/null || groupadd ");
-				add_quoted(sh, gname);
+				strbuf_add_sh_quoted(sh, gname);
 				strbuf_addch(sh, '\n');
 			}
 		}
 		strbuf_addstr(sh, "if ! getent passwd ");
-		add_quoted(sh, u->name);
+		strbuf_add_sh_quoted(sh, u->name);
 		strbuf_addstr(sh, " >/dev/null; then useradd -m");
 		if (u->id >= 0)
 			strbuf_addf(sh, " -u %ld", u->id);
 		if (u->home) {
 			strbuf_addstr(sh, " -d ");
-			add_quoted(sh, u->home);
+			strbuf_add_sh_quoted(sh, u->home);
 		}
 		if (u->realname) {
 			strbuf_addstr(sh, " -c ");
-			add_quoted(sh, u->realname);
+			strbuf_add_sh_quoted(sh, u->realname);
 		}
 		strbuf_addstr(sh, " ");
-		add_quoted(sh, u->name);
+		strbuf_add_sh_quoted(sh, u->name);
 		strbuf_addstr(sh, "; fi\n");
 		if (u->shell)
 			add_usermod(sh, "-s", u->shell, u->name);
@@ -319,38 +307,52 @@ static const char busybox_init[] =
 	"  [ -e /etc/group ] || echo 'root:x:0:' > /etc/group\n"
 	"fi\n";
 
-static int setup_script(struct strbuf *sh, const struct recipe *r, const struct image *img,
-			const struct identity *id, struct jeos_error *err)
+int assemble_setup_script(struct strbuf *sh, const struct recipe *r, const struct image *img,
+			  const struct identity *id, struct jeos_error *err)
 {
-	const char *tz = r->timezone ? r->timezone : "UTC";
+	static const struct { const char *var; size_t off; const char *dflt; } values[] = {
+		{ "hostname", offsetof(struct recipe, hostname), "localhost" },
+		{ "tz", offsetof(struct recipe, timezone), "UTC" },
+		{ "locale", offsetof(struct recipe, locale), "C.UTF-8" },
+		{ "keymap", offsetof(struct recipe, keytable), "us" },
+		{ "recipe", offsetof(struct recipe, path), "recipe" },
+	};
 
-	strbuf_addf(sh, "export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
-		    "echo %s > /etc/hostname\n"
-		    "printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\t%s\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > /etc/hosts\n",
-		    r->hostname, r->hostname);
-	strbuf_addf(sh, "printf 'UUID=%s\\t/\\t%s\\terrors=remount-ro\\t0\\t1\\n' > /etc/fstab\n",
-		    img->root_uuid, fs_type_name(r->type.filesystem));
-	if (img->esp_uuid)
-		strbuf_addf(sh, "printf 'UUID=%s\\t/boot/efi\\tvfat\\tumask=0077\\t0\\t1\\n' >> /etc/fstab\n",
-			    img->esp_uuid);
-	strbuf_addstr(sh, "if [ -e /usr/share/zoneinfo/");
-	strbuf_addstr(sh, tz);
-	strbuf_addstr(sh, " ]; then ln -sf /usr/share/zoneinfo/");
-	strbuf_addstr(sh, tz);
-	strbuf_addstr(sh, " /etc/localtime; echo ");
-	add_quoted(sh, tz);
-	strbuf_addstr(sh, " > /etc/timezone\n");
-	/* the kernel keeps UTC: only an image without tzdata may do without */
-	if (strcmp(tz, "UTC")) {
-		strbuf_addstr(sh, "else echo 'timezone ");
-		strbuf_addstr(sh, tz);
-		strbuf_addstr(sh, " is not in tzdata' >&2; exit 1\n");
+	strbuf_addstr(sh, "export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n");
+	/* the recipe's values as sh variables, one a line, used only as "$var" */
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		const char *v = *(const char *const *)((const char *)r + values[i].off);
+		strbuf_addf(sh, "%s=", values[i].var);
+		strbuf_add_sh_quoted(sh, v ? v : values[i].dflt);
+		strbuf_addch(sh, '\n');
 	}
-	strbuf_addstr(sh, "fi\n");
-	strbuf_addf(sh, "if [ -d /lib/systemd ]; then\n"
-		    "  echo 'LANG=%s' > /etc/default/locale\n"
-		    "  echo 'KEYMAP=%s' > /etc/vconsole.conf\n"
-		    "fi\n", r->locale ? r->locale : "C.UTF-8", r->keytable ? r->keytable : "us");
+	strbuf_addstr(sh, "printf '%s\\n' \"$hostname\" > /etc/hostname\n"
+		      "printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\t%s\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n'"
+		      " \"$hostname\" > /etc/hosts\n");
+	strbuf_addf(sh, "printf 'UUID=%%s\\t/\\t%s\\terrors=remount-ro\\t0\\t1\\n' ",
+		    fs_type_name(r->type.filesystem));
+	strbuf_add_sh_quoted(sh, img->root_uuid);
+	strbuf_addstr(sh, " > /etc/fstab\n");
+	if (img->esp_uuid) {
+		strbuf_addstr(sh, "printf 'UUID=%s\\t/boot/efi\\tvfat\\tumask=0077\\t0\\t1\\n' ");
+		strbuf_add_sh_quoted(sh, img->esp_uuid);
+		strbuf_addstr(sh, " >> /etc/fstab\n");
+	}
+	/* recipe.c checked the zone name's syntax; whether the image's tzdata
+	 * has it (a compiled zone, TZif, not a directory or a table) only the
+	 * image can say. The kernel keeps UTC: only an image without tzdata
+	 * may do without. */
+	strbuf_addstr(sh,
+		"zone=/usr/share/zoneinfo/$tz\n"
+		"if [ -f \"$zone\" ] && [ \"$(head -c 4 \"$zone\")\" = TZif ]; then\n"
+		"  ln -sf \"$zone\" /etc/localtime; printf '%s\\n' \"$tz\" > /etc/timezone\n"
+		"elif [ \"$tz\" != UTC ]; then\n"
+		"  echo \"$recipe: error: <timezone> $tz is not a time zone of the image's tzdata\" >&2; exit 1\n"
+		"fi\n"
+		"if [ -d /lib/systemd ]; then\n"
+		"  printf 'LANG=%s\\n' \"$locale\" > /etc/default/locale\n"
+		"  printf 'KEYMAP=%s\\n' \"$keymap\" > /etc/vconsole.conf\n"
+		"fi\n");
 	strbuf_addstr(sh, busybox_init);
 	/* DHCP on the first NIC, with systemd-networkd (part of systemd) */
 	strbuf_addstr(sh,
@@ -404,7 +406,7 @@ static void remove_packages(struct strbuf *sh, const struct recipe *r)
 		strbuf_addf(sh, "%s", ways[w].command);
 		for (size_t i = 0; i < r->nr_packages[ways[w].list]; i++) {
 			strbuf_addch(sh, ' ');
-			add_quoted(sh, r->packages[ways[w].list][i].name);
+			strbuf_add_sh_quoted(sh, r->packages[ways[w].list][i].name);
 		}
 		strbuf_addch(sh, '\n');
 	}
@@ -744,7 +746,7 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 	guest_set_script_epoch(gu, o->id->epoch);
 	stage(2, "setup: users, system, overlays, config.sh", start);
 	guest_set_deadline(gu, DEADLINE_CONFIGURE);
-	if (setup_script(&setup, r, img, o->id, err) < 0 ||
+	if (assemble_setup_script(&setup, r, img, o->id, err) < 0 ||
 	    guest_run_script(gu, "system setup", setup.buf, err) < 0 ||
 	    apply_overlays(gu, r, o, err) < 0 ||
 	    (r->config_sh && run_user_script(gu, r->config_sh, "config.sh", err) < 0))

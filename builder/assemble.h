@@ -61,4 +61,10 @@ int assemble_image(const struct recipe *r, const struct pkgset *set,
 		   struct image *img, struct jeos_error *err);
 void image_free(struct image *img);
 
+/* The setup stage's script (hostname, hosts, fstab, time zone, locale,
+ * keymap, network, users) for sh -e in the image. Every recipe value in it
+ * is a word quoted by strbuf_add_sh_quoted, never script text. */
+int assemble_setup_script(struct strbuf *sh, const struct recipe *r, const struct image *img,
+			  const struct identity *id, struct jeos_error *err);
+
 #endif

@@ -100,38 +100,50 @@ out:
 	return rc;
 }
 
+void boot_grub_defaults(struct strbuf *out, const struct recipe *r, int partuuid)
+{
+	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
+
+	strbuf_addf(out,
+		"# written by jeos from the recipe's <type> and <bootloader>\n"
+		"GRUB_DEFAULT=0\n"
+		"GRUB_TIMEOUT=%d\n"
+		"GRUB_DISTRIBUTOR=jeos\n"
+		"GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n"
+		"GRUB_CMDLINE_LINUX=", timeout);
+	/* grub-mkconfig sources this file as sh */
+	strbuf_add_sh_quoted(out, r->type.kernelcmdline ? r->type.kernelcmdline : "");
+	strbuf_addf(out, "\n"
+		"GRUB_DISABLE_OS_PROBER=true\n"
+		"GRUB_DISABLE_RECOVERY=true\n%s",
+		partuuid ? "GRUB_DISABLE_LINUX_UUID=true\nGRUB_DISABLE_LINUX_PARTUUID=false\n" : "");
+	if (wants_serial(r))
+		strbuf_addstr(out, "GRUB_TERMINAL=\"serial console\"\n"
+			      "GRUB_SERIAL_COMMAND=\"serial --speed=115200\"\n");
+}
+
 /* grub from the image's own packages (grub-pc-bin, grub2-common: the
  * recipe gets them implicitly), configured through /etc/default/grub so
  * that a later update-grub in the appliance keeps the recipe's settings. */
 static int install_grub(struct guest *gu, const struct recipe *r, struct image *img,
 			struct jeos_error *err)
 {
-	struct strbuf sh = STRBUF_INIT;
-	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
-	int rc;
-
+	guestfs_h *g = guest_handle(gu);
+	struct strbuf defaults = STRBUF_INIT, sh = STRBUF_INIT;
 	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
 	/* grub-mkconfig finds the kernel and the root itself; without an
 	 * initramfs it must name the root by PARTUUID (see kernel_cmdline) */
-	int partuuid = guestfs_is_file(guest_handle(gu), initrd) <= 0;
+	int partuuid = guestfs_is_file(g, initrd) <= 0;
+	int rc = -1;
+
+	boot_grub_defaults(&defaults, r, partuuid);
+	if (guestfs_mkdir_p(g, "/etc/default") < 0 ||
+	    guestfs_write(g, "/etc/default/grub", defaults.buf, defaults.len) < 0) {
+		guest_fail(gu, err, "writing /etc/default/grub");
+		goto out;
+	}
 	strbuf_addf(&sh,
 		"export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C\n"
-		"cat > /etc/default/grub <<'EOF'\n"
-		"# written by jeos from the recipe's <type> and <bootloader>\n"
-		"GRUB_DEFAULT=0\n"
-		"GRUB_TIMEOUT=%d\n"
-		"GRUB_DISTRIBUTOR=jeos\n"
-		"GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n"
-		"GRUB_CMDLINE_LINUX=\"%s\"\n"
-		"GRUB_DISABLE_OS_PROBER=true\n"
-		"GRUB_DISABLE_RECOVERY=true\n%s",
-		timeout, r->type.kernelcmdline ? r->type.kernelcmdline : "",
-		partuuid ? "GRUB_DISABLE_LINUX_UUID=true\nGRUB_DISABLE_LINUX_PARTUUID=false\n" : "");
-	if (wants_serial(r))
-		strbuf_addstr(&sh, "GRUB_TERMINAL=\"serial console\"\n"
-			      "GRUB_SERIAL_COMMAND=\"serial --speed=115200\"\n");
-	strbuf_addf(&sh,
-		"EOF\n"
 		"%s\n"
 		"grub-mkconfig -o /boot/grub/grub.cfg\n"
 		/* the VM names its disk differently: insist on the UUID */
@@ -142,6 +154,8 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 		: "grub-install --target=i386-pc --no-floppy /dev/sda",
 		partuuid ? "PART" : "");
 	rc = guest_run_script(gu, "installing grub", sh.buf, err);
+out:
+	strbuf_release(&defaults);
 	strbuf_release(&sh);
 	return rc;
 }
@@ -153,28 +167,44 @@ static int install_grub(struct guest *gu, const struct recipe *r, struct image *
 static int install_systemd_boot(struct guest *gu, const struct recipe *r, struct image *img,
 				struct jeos_error *err)
 {
-	struct strbuf sh = STRBUF_INIT;
+	guestfs_h *g = guest_handle(gu);
+	struct strbuf sh = STRBUF_INIT, loader = STRBUF_INIT, entry = STRBUF_INIT;
 	int timeout = r->type.bootloader_timeout >= 0 ? r->type.bootloader_timeout : 1;
+	CLEANUP_FREE char *kernel = xasprintf("/boot/vmlinuz-%s", img->kernel_version);
 	CLEANUP_FREE char *initrd = xasprintf("/boot/initrd.img-%s", img->kernel_version);
-	int has_initrd = guestfs_is_file(guest_handle(gu), initrd) > 0;
-	int rc;
+	int has_initrd = guestfs_is_file(g, initrd) > 0;
+	int rc = -1;
 
-	strbuf_addf(&sh,
+	strbuf_addstr(&sh,
 		"esp=/boot/efi\n"
 		"mkdir -p $esp/EFI/BOOT $esp/loader/entries $esp/jeos\n"
 		"cp /usr/lib/systemd/boot/efi/systemd-bootx64.efi $esp/EFI/BOOT/BOOTX64.EFI\n"
-		"cp /boot/vmlinuz-%s $esp/jeos/vmlinuz\n", img->kernel_version);
-	if (has_initrd)
-		strbuf_addf(&sh, "cp %s $esp/jeos/initrd.img\n", initrd);
+		"cp ");
+	strbuf_add_sh_quoted(&sh, kernel);
+	strbuf_addstr(&sh, " $esp/jeos/vmlinuz\n");
+	if (has_initrd) {
+		strbuf_addstr(&sh, "cp ");
+		strbuf_add_sh_quoted(&sh, initrd);
+		strbuf_addstr(&sh, " $esp/jeos/initrd.img\n");
+	}
 	/* timeout 0 boots the default at once; the menu key still works */
-	strbuf_addf(&sh, "printf 'default jeos.conf\\ntimeout %d\\n' > $esp/loader/loader.conf\n"
-		    "cat > $esp/loader/entries/jeos.conf <<'EOF'\n"
-		    "title %s\nlinux /jeos/vmlinuz\n%soptions ", timeout, r->name,
+	strbuf_addf(&loader, "default jeos.conf\ntimeout %d\n", timeout);
+	strbuf_addf(&entry, "title %s\nlinux /jeos/vmlinuz\n%soptions ", r->name,
 		    has_initrd ? "initrd /jeos/initrd.img\n" : "");
-	kernel_cmdline(&sh, r, img, !has_initrd);
-	strbuf_addstr(&sh, "\nEOF\n");
-	rc = guest_run_script(gu, "installing systemd-boot", sh.buf, err);
+	kernel_cmdline(&entry, r, img, !has_initrd);
+	strbuf_addch(&entry, '\n');
+	if (guest_run_script(gu, "installing systemd-boot", sh.buf, err) < 0)
+		goto out;
+	if (guestfs_write(g, "/boot/efi/loader/loader.conf", loader.buf, loader.len) < 0 ||
+	    guestfs_write(g, "/boot/efi/loader/entries/jeos.conf", entry.buf, entry.len) < 0) {
+		guest_fail(gu, err, "writing systemd-boot's loader entry");
+		goto out;
+	}
+	rc = 0;
+out:
 	strbuf_release(&sh);
+	strbuf_release(&loader);
+	strbuf_release(&entry);
 	return rc;
 }
 

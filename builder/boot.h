@@ -35,6 +35,11 @@
 int boot_install(struct guest *gu, const struct recipe *r, struct image *img,
 		 struct jeos_error *err);
 
+/* /etc/default/grub for r (grub-mkconfig sources it as sh: the kernel
+ * command line is in it as one sh-quoted word); partuuid: the kernel has no
+ * initramfs, so grub names the root by PARTUUID. */
+void boot_grub_defaults(struct strbuf *out, const struct recipe *r, int partuuid);
+
 /* The bootloader's pieces outside the filesystems, carried from the
  * scratch disk (where boot_install put them) to the final disk of the same
  * layout, whose root filesystem was rewritten (assemble.h): the boot code

@@ -248,13 +248,16 @@ int kernel_trim_modules(struct guest *gu, const struct recipe *r, const char *ve
 		guest_fail(gu, err, "writing the module list");
 		goto out;
 	}
-	strbuf_addf(&sh,
-		"cd /lib/modules/%s\n"
+	/* the version is a file name in the image: a quoted word */
+	strbuf_addstr(&sh, "version=");
+	strbuf_add_sh_quoted(&sh, version);
+	strbuf_addstr(&sh,
+		"\ncd \"/lib/modules/$version\"\n"
 		"find kernel -name '*.ko*' | sort > /.jeos-all\n"
 		"sort /.jeos-keep | comm -23 /.jeos-all - | xargs -r rm -f\n"
 		"find kernel -type d -empty -delete\n"
 		"rm -f /.jeos-all /.jeos-keep\n"
-		"depmod -a %s\n", version, version);
+		"depmod -a \"$version\"\n");
 	if (guest_run_script(gu, "trimming kernel modules", sh.buf, err) < 0)
 		goto out;
 	if ((kib = guestfs_du(g, dir)) < 0) {

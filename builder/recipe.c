@@ -15,7 +15,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,14 +35,23 @@
 #define DEFAULT_KERNEL "linux-image-cloud-amd64"
 #define DEFAULT_KEYRING "/usr/share/keyrings/debian-archive-keyring.gpg"
 
+/* What a recipe may cost to read: its XML, included files counted each
+ * time they are spliced in, at most RECIPE_MAX_BYTES together (the largest
+ * shipped recipe is 5 KB); at most MAX_INCLUDES includes, nested at most
+ * MAX_INCLUDE_DEPTH deep. With no DTD (refused) libxml2 parses in linear
+ * time, so these bound the whole load. */
+#define RECIPE_MAX_BYTES (4u << 20)
+#define MAX_INCLUDES 256
+#define MAX_INCLUDE_DEPTH 8
+/* libxml2's RELAX NG validation takes time quadratic in the elements of a
+ * repeated interleave (20000 <packages> take 3 s of CPU): at most this
+ * many elements, includes spliced in (a large recipe has a few hundred). */
+#define MAX_ELEMENTS 4096
+/* Messages beyond these many are counted, not listed. */
+#define MAX_ERRORS 50
+
 extern const char schema_recipe_rng[];
 extern const char schema_kiwi_names_txt[];
-
-/* Nodes spliced in from an included file remember where they came from. */
-struct origin {
-	xmlNodePtr node;
-	char *file;
-};
 
 struct ctx {
 	const struct recipe_options *opts;
@@ -49,8 +60,13 @@ struct ctx {
 	xmlDocPtr doc;
 	struct strbuf errors;     /* accumulated messages, one per line */
 	int nr_errors;
-	struct origin *origins;
+	/* included files: a node spliced in from one points at its name with
+	 * _private (libxml2 leaves that field to the application) */
+	char **origins;
 	size_t nr_origins, alloc_origins;
+	size_t bytes_left;        /* of RECIPE_MAX_BYTES */
+	size_t nr_includes;
+	int over_budget;          /* said once; no more includes are read */
 	char **include_stack;     /* real paths, for loop detection */
 	size_t include_depth, include_alloc;
 	char **defined;           /* <profile name> */
@@ -64,9 +80,8 @@ struct ctx {
 static const char *node_file(struct ctx *c, xmlNodePtr node)
 {
 	for (xmlNodePtr n = node; n; n = n->parent)
-		for (size_t i = 0; i < c->nr_origins; i++)
-			if (c->origins[i].node == n)
-				return c->origins[i].file;
+		if (n->_private)
+			return n->_private;
 	return c->file;
 }
 
@@ -77,13 +92,14 @@ static void add_error_at(struct ctx *c, const char *file, long line,
 {
 	va_list ap;
 
+	if (c->nr_errors++ >= MAX_ERRORS)
+		return;
 	if (c->errors.len)
 		strbuf_addch(&c->errors, '\n');
 	strbuf_addf(&c->errors, "%s:%ld: error: ", file, line);
 	va_start(ap, fmt);
 	strbuf_vaddf(&c->errors, fmt, ap);
 	va_end(ap);
-	c->nr_errors++;
 }
 
 #define add_error(c, node, ...) \
@@ -93,6 +109,8 @@ static int flush_errors(struct ctx *c, struct jeos_error *err)
 {
 	if (!c->nr_errors)
 		return 0;
+	if (c->nr_errors > MAX_ERRORS)
+		strbuf_addf(&c->errors, "\n(%d more errors not shown)", c->nr_errors - MAX_ERRORS);
 	return jeos_fail(err, JEOS_EXIT_USAGE, "%s", c->errors.buf);
 }
 
@@ -110,7 +128,10 @@ static int is_jeos_elem(xmlNodePtr n, const char *name)
 	       !strcmp((const char *)n->name, name);
 }
 
-/* Attribute value (no namespace) or NULL; the pointer lives as long as the doc. */
+/* Attribute value (no namespace) or NULL; the pointer lives as long as the
+ * doc. It is the whole value: read_xml refuses a DTD, so no entity can be
+ * declared, and libxml2 gives each attribute one text node with character
+ * and predefined entity references already replaced. */
 static char *attr(xmlNodePtr n, const char *name)
 {
 	xmlAttrPtr a = xmlHasNsProp(n, (const xmlChar *)name, NULL);
@@ -178,6 +199,7 @@ struct parse_capture {
 	char msg[512];
 	int line;
 	int have;
+	int dtd;  /* the message is refuse_dtd's, not libxml2's */
 };
 
 static void capture_xml_error(void *data, xmlErrorPtr e)
@@ -195,25 +217,88 @@ static void capture_xml_error(void *data, xmlErrorPtr e)
 	cap->have = 1;
 }
 
+/* A DTD is where entities are declared (and where a billion laughs or a
+ * quadratic blow-up would come from); Kiwi descriptions have none. Stop at
+ * its <!DOCTYPE, before libxml2 reads a declaration of it. */
+static void refuse_dtd(void *data, const xmlChar *name, const xmlChar *external_id,
+		       const xmlChar *system_id)
+{
+	xmlParserCtxtPtr pc = data;
+	struct parse_capture *cap = pc->_private;
+
+	(void)name, (void)external_id, (void)system_id;
+	if (!cap->have) {
+		snprintf(cap->msg, sizeof(cap->msg), "a DTD (<!DOCTYPE ...>) is not allowed: "
+			 "Kiwi descriptions have none, and jeos reads no entity declarations");
+		cap->line = xmlSAX2GetLineNumber(pc);
+		cap->have = cap->dtd = 1;
+	}
+	xmlStopParser(pc);
+}
+
+/* The file at path, if it is a regular file within what is left of the
+ * recipe's byte budget. */
+static int read_bounded(struct ctx *c, const char *path, const char *from_file,
+			long from_line, struct strbuf *sb)
+{
+	const char *at = from_file ? from_file : path;
+	struct stat st;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int rc = -1;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		add_error_at(c, at, from_line, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		add_error_at(c, at, from_line, "%s is not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > c->bytes_left) {
+		add_error_at(c, at, from_line, "%s: a recipe and its includes may be %u MiB "
+			     "together at most", path, RECIPE_MAX_BYTES >> 20);
+		c->over_budget = 1;
+		goto out;
+	}
+	/* what fstat said: a file that grows meanwhile is cut there */
+	strbuf_grow(sb, (size_t)st.st_size);
+	while (sb->len < (size_t)st.st_size &&
+	       (n = read(fd, sb->buf + sb->len, (size_t)st.st_size - sb->len)) > 0)
+		sb->len += (size_t)n;
+	sb->buf[sb->len] = '\0';
+	if (n < 0) {
+		add_error_at(c, at, from_line, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	c->bytes_left -= sb->len;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static xmlDocPtr read_xml(struct ctx *c, const char *path, const char *from_file,
 			  long from_line)
 {
 	struct parse_capture cap = { .have = 0 };
-	xmlParserCtxtPtr pc = xmlNewParserCtxt();
+	CLEANUP_STRBUF struct strbuf text = STRBUF_INIT;
+	xmlParserCtxtPtr pc;
 	xmlDocPtr doc;
 
-	if (access(path, R_OK) < 0) {
-		add_error_at(c, from_file ? from_file : path, from_line,
-			     "cannot read %s: %s", path, strerror(errno));
-		xmlFreeParserCtxt(pc);
+	if (read_bounded(c, path, from_file, from_line, &text) < 0)
 		return NULL;
-	}
+	pc = xmlNewParserCtxt();
+	pc->_private = &cap;
+	pc->sax->internalSubset = refuse_dtd;
 	xmlSetStructuredErrorFunc(&cap, capture_xml_error);
-	doc = xmlCtxtReadFile(pc, path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+	doc = xmlCtxtReadMemory(pc, text.buf, (int)text.len, path, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOBLANKS);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	xmlFreeParserCtxt(pc);
 	if (!doc || cap.have) {
-		add_error_at(c, path, cap.line, "malformed XML: %s",
+		add_error_at(c, path, cap.line, "%s%s", cap.dtd ? "" : "malformed XML: ",
 			     cap.have ? cap.msg : "cannot parse");
 		xmlFreeDoc(doc);
 		return NULL;
@@ -221,12 +306,11 @@ static xmlDocPtr read_xml(struct ctx *c, const char *path, const char *from_file
 	return doc;
 }
 
-static void remember_origin(struct ctx *c, xmlNodePtr node, const char *file)
+/* A copy of file's name that lives as long as the load. */
+static char *keep_origin(struct ctx *c, const char *file)
 {
 	ALLOC_GROW(c->origins, c->nr_origins + 1, c->alloc_origins);
-	c->origins[c->nr_origins].node = node;
-	c->origins[c->nr_origins].file = xstrdup(file);
-	c->nr_origins++;
+	return c->origins[c->nr_origins++] = xstrdup(file);
 }
 
 static char *dir_of(const char *path)
@@ -237,28 +321,58 @@ static char *dir_of(const char *path)
 
 static int expand_includes(struct ctx *c, xmlNodePtr parent, const char *file);
 
+/* The real path of rel, a path relative to base (a directory of the
+ * recipe), if it exists and, links and ".." resolved, stays inside the
+ * recipe directory; else NULL and an error at file:line naming what it is.
+ * Every path a recipe names goes through here. */
+static char *inside_recipe(struct ctx *c, const char *file, long line, const char *base,
+			   const char *what, const char *rel)
+{
+	CLEANUP_FREE char *path = xasprintf("%s/%s", base, rel);
+	const char *dir = c->r->dir;
+	size_t len = strlen(dir);
+	char real[PATH_MAX];
+
+	if (!realpath(path, real)) {
+		add_error_at(c, file, line, "%s '%s' not found in the recipe directory: %s",
+			     what, rel, strerror(errno));
+		return NULL;
+	}
+	if (strcmp(dir, "/") && (strncmp(real, dir, len) || (real[len] && real[len] != '/'))) {
+		add_error_at(c, file, line, "%s '%s' is %s, outside the recipe directory %s",
+			     what, rel, real, dir);
+		return NULL;
+	}
+	return xstrdup(real);
+}
+
 /* Replace <include from="this://x"/> by the children of x's <image>. */
 static int splice_include(struct ctx *c, xmlNodePtr inc, const char *file)
 {
 	const char *from = attr(inc, "from");
 	CLEANUP_FREE char *dir = dir_of(file);
 	CLEANUP_FREE char *path = NULL;
-	char real[PATH_MAX];
 	xmlDocPtr sub;
 	xmlNodePtr root;
 
+	if (c->over_budget)
+		return -1;
 	if (!from || !str_has_prefix(from, "this://")) {
 		add_error_at(c, file, xmlGetLineNo(inc), "<include from> must be this://FILE (relative to the recipe), got '%s'",
 			  from ? from : "");
 		return -1;
 	}
-	path = xasprintf("%s/%s", dir, from + strlen("this://"));
-	if (!realpath(path, real)) {
-		add_error_at(c, file, xmlGetLineNo(inc), "include of missing file %s", path);
+	if (c->include_depth > MAX_INCLUDE_DEPTH || ++c->nr_includes > MAX_INCLUDES) {
+		add_error_at(c, file, xmlGetLineNo(inc), "more than %d includes, or nested more "
+			     "than %d deep", MAX_INCLUDES, MAX_INCLUDE_DEPTH);
+		c->over_budget = 1;
 		return -1;
 	}
+	path = inside_recipe(c, file, xmlGetLineNo(inc), dir, "include", from + strlen("this://"));
+	if (!path)
+		return -1;
 	for (size_t i = 0; i < c->include_depth; i++)
-		if (!strcmp(c->include_stack[i], real)) {
+		if (!strcmp(c->include_stack[i], path)) {
 			add_error_at(c, file, xmlGetLineNo(inc), "include loop: %s includes itself (directly or through others)",
 				  path);
 			return -1;
@@ -274,15 +388,18 @@ static int splice_include(struct ctx *c, xmlNodePtr inc, const char *file)
 		return -1;
 	}
 	ALLOC_GROW(c->include_stack, c->include_depth + 1, c->include_alloc);
-	c->include_stack[c->include_depth++] = xstrdup(real);
+	c->include_stack[c->include_depth++] = xstrdup(path);
 	int rc = expand_includes(c, root, path);
+	char *origin = keep_origin(c, path);
 	for (xmlNodePtr n = root->children; rc == 0 && n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		/* xmlDocCopyNode keeps line numbers; remember the file. */
-		xmlNodePtr copy = xmlDocCopyNode(n, c->doc, 1);
+		/* A copy in the document that holds <include> (the strings of a
+		 * node belong to its document), with its line numbers and the
+		 * file it came from: this one, or one this one included. */
+		xmlNodePtr copy = xmlDocCopyNode(n, inc->doc, 1);
 		xmlAddPrevSibling(inc, copy);
-		remember_origin(c, copy, path);
+		copy->_private = n->_private ? n->_private : origin;
 	}
 	free(c->include_stack[--c->include_depth]);
 	xmlFreeDoc(sub);
@@ -304,6 +421,22 @@ static int expand_includes(struct ctx *c, xmlNodePtr parent, const char *file)
 		xmlFreeNode(n);
 	}
 	return rc;
+}
+
+/* The element after the first MAX_ELEMENTS below n (depth first), or NULL;
+ * *count counts them. */
+static xmlNodePtr element_beyond_limit(xmlNodePtr n, size_t *count)
+{
+	for (xmlNodePtr k = n->children; k; k = k->next) {
+		xmlNodePtr beyond;
+		if (k->type != XML_ELEMENT_NODE)
+			continue;
+		if (++*count > MAX_ELEMENTS)
+			return k;
+		if ((beyond = element_beyond_limit(k, count)))
+			return beyond;
+	}
+	return NULL;
 }
 
 /* ---- pass 2: names and enumerated values ---- */
@@ -640,15 +773,127 @@ static int active(struct ctx *c, xmlNodePtr n)
 
 /* ---- pass 4: typed recipe ---- */
 
-static int parse_uint(const char *s, unsigned long long *out)
+/* s as a whole decimal number from min to max: digits only (a '-' first
+ * when min < 0), nothing else, no overflow. */
+static int parse_number(const char *s, long long min, long long max, long long *out)
 {
+	const char *digits = s && *s == '-' && min < 0 ? s + 1 : s;
 	char *end;
 
-	if (!s || !isdigit((unsigned char)*s))
+	if (!digits || !isdigit((unsigned char)*digits))
 		return -1;
 	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return errno || *end ? -1 : 0;
+	*out = strtoll(s, &end, 10);
+	return errno || *end || *out < min || *out > max ? -1 : 0;
+}
+
+/* What a recipe value may be: an extended regular expression (anchored),
+ * its longest length and what to tell the user. */
+struct syntax {
+	const char *re;
+	size_t max;
+	const char *expected;
+	regex_t compiled;
+	int ready;
+};
+
+static struct syntax zone_syntax = {
+	.re = "[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*", .max = 128,
+	.expected = "a tzdata zone name such as Europe/Berlin or UTC (letters, digits, _ + -, "
+	"components separated by / and starting with a letter)" };
+static struct syntax locale_syntax = {
+	.re = "[A-Za-z]+(_[A-Za-z0-9]+)?([.][A-Za-z0-9-]+)?(@[A-Za-z0-9]+)?", .max = 64,
+	.expected = "a locale name such as en_US.UTF-8 or C.UTF-8 (language[_territory][.codeset][@modifier])" };
+static struct syntax keytable_syntax = {
+	.re = "[A-Za-z0-9][A-Za-z0-9_.-]*", .max = 64,
+	.expected = "a console keymap name such as us or de-latin1-nodeadkeys (letters, digits, _ . -)" };
+/* RFC 1123: labels of letters, digits and '-', not at either end */
+static struct syntax hostname_syntax = {
+	.re = "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*", .max = 253,
+	.expected = "a host name (RFC 1123: labels of letters, digits and '-', not starting or ending "
+	"with '-', separated by '.')" };
+/* A kernel command line lands in extlinux.conf, a loader entry and, through
+ * /etc/default/grub, in grub.cfg, whose script language gives quotes,
+ * backslashes, $, ;, &, |, <, >, {, }, #, globs and newlines a meaning. */
+static struct syntax cmdline_syntax = {
+	.re = "[A-Za-z0-9 _.,:=/+@%~!^()-]*", .max = 1024,
+	.expected = "kernel parameters of letters, digits, spaces and _ . , : = / + @ % ~ ! ^ ( ) - "
+	"(no quotes, backslashes, $, backticks, ; & | < > { } # * ? [ ] or newlines)" };
+/* shadow's useradd and groupadd: a lower-case letter or _, then letters,
+ * digits, _ or -, and at most 32 characters */
+static struct syntax account_syntax = {
+	.re = "[a-z_][a-z0-9_-]*", .max = 32,
+	.expected = "a lower-case letter or _, then lower-case letters, digits, _ or - (32 at most)" };
+static struct syntax groups_syntax = {
+	.re = "[a-z_][a-z0-9_-]{0,31}(,[a-z_][a-z0-9_-]{0,31})*", .max = 4096,
+	.expected = "group names separated by ',' (each a lower-case letter or _, then lower-case "
+	"letters, digits, _ or -)" };
+static struct syntax path_syntax = {
+	.re = "/[A-Za-z0-9/._+-]*", .max = 4096,
+	.expected = "an absolute path of letters, digits and / . _ + -" };
+/* what passwd's GECOS field may hold: no ':' (the field separator), no
+ * control character (a newline ends the entry) */
+static struct syntax gecos_syntax = {
+	.re = "[^:[:cntrl:]]*", .max = 256,
+	.expected = "text without ':' or control characters" };
+/* crypt(3)'s alphabet (every hash method, with rounds=N), or ! or * */
+static struct syntax hash_syntax = {
+	.re = "!?[$][A-Za-z0-9./$=]+|!|[*]", .max = 512,
+	.expected = "a crypt(3) hash (such as $6$salt$hash), ! or *" };
+/* Debian Policy 5.6.1 (which also wants two characters at least): never
+ * an option to apt-get or dpkg */
+static struct syntax package_syntax = {
+	.re = "[a-z0-9][a-z0-9+.-]*", .max = 128,
+	.expected = "a Debian package name (lower-case letters, digits, + . -, "
+	"starting with a letter or digit)" };
+static struct syntax overlay_syntax = {
+	.re = "[a-z0-9-]+", .max = 64,
+	.expected = "the name of a directory of overlays/ (lower-case letters, digits, -)" };
+static struct syntax version_syntax = {
+	.re = "[A-Za-z0-9][A-Za-z0-9.+~_-]*", .max = 64,
+	.expected = "a version such as 1.0.0 (letters, digits, . + ~ _ -)" };
+/* a kernel-configs/ fragment, or the recipe's own x.config (inside_recipe) */
+static struct syntax fragment_syntax = {
+	.re = "[A-Za-z0-9_-]+|[^,]+[.]config", .max = 256,
+	.expected = "kernel-configs fragment names (letters, digits, _ -) or the recipe's own FILE.config, "
+	"separated by ','" };
+
+static int matches(struct syntax *sx, const char *v)
+{
+	if (!sx->ready) {
+		CLEANUP_FREE char *anchored = xasprintf("^(%s)$", sx->re);
+		if (regcomp(&sx->compiled, anchored, REG_EXTENDED | REG_NOSUB))
+			abort(); /* the expressions are constants, tested */
+		sx->ready = 1;
+	}
+	return strlen(v) <= sx->max && regexec(&sx->compiled, v, 0, NULL, 0) == 0;
+}
+
+/* v as a message may show it: control characters escaped, long ones cut. */
+static char *shown(const char *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; v[i] && i < 80; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			strbuf_addf(&sb, "\\x%02x", (unsigned char)v[i]);
+		else
+			strbuf_addch(&sb, v[i]);
+	if (strlen(v) > 80)
+		strbuf_addstr(&sb, "...");
+	return strbuf_detach(&sb);
+}
+
+/* An error at n unless v (NULL: absent) has the syntax. */
+static void check_syntax(struct ctx *c, xmlNodePtr n, const char *what, const char *v,
+			 struct syntax *sx)
+{
+	CLEANUP_FREE char *s = NULL;
+
+	if (!v || matches(sx, v))
+		return;
+	s = shown(v);
+	add_error(c, n, "invalid %s \"%s\": expected %s", what, s, sx->expected);
 }
 
 static char **split_words(const char *s, const char *seps)
@@ -686,13 +931,17 @@ static void read_bootloader(struct ctx *c, xmlNodePtr n, struct recipe_type *t)
 {
 	const char *name = attr(n, "name");
 	const char *timeout = attr(n, "timeout");
-	unsigned long long v;
+	long long v;
 
 	if (name)
 		t->bootloader = !strcmp(name, "systemd_boot") ? BL_SYSTEMD_BOOT :
 				!strcmp(name, "extlinux") ? BL_EXTLINUX : BL_GRUB2;
 	replace(&t->bootloader_console, dup_attr(n, "console"));
-	if (timeout && parse_uint(timeout, &v) == 0)
+	/* syslinux waits at most 35996 tenths of a second */
+	if (timeout && parse_number(timeout, 0, 3599, &v) < 0)
+		add_error(c, n, "<bootloader timeout> must be a number of seconds from 0 to 3599, "
+			  "got '%s'", timeout);
+	else if (timeout)
 		t->bootloader_timeout = (int)v;
 	if (t->bootloader == BL_SYSTEMD_BOOT && t->firmware != FW_EFI)
 		add_error(c, n, "bootloader systemd_boot needs firmware=\"efi\" on <type>");
@@ -702,13 +951,16 @@ static void read_size(struct ctx *c, xmlNodePtr n, struct recipe_type *t)
 {
 	CLEANUP_FREE char *text = text_of(n);
 	const char *unit = attr(n, "unit");
-	unsigned long long v;
+	int shift = unit && !strcmp(unit, "G") ? 30 : 20;
+	long long v;
 
-	if (parse_uint(text, &v) < 0 || v == 0) {
-		add_error(c, n, "<size> must be a positive whole number, got '%s'", text);
+	/* 16 TiB: the largest file ext4 (the usual host filesystem) holds */
+	if (parse_number(text, 1, 1ll << (44 - shift), &v) < 0) {
+		add_error(c, n, "<size> must be a whole number of %s from 1 to %lld (16 TiB), "
+			  "got '%s'", shift == 30 ? "GiB" : "MiB", 1ll << (44 - shift), text);
 		return;
 	}
-	t->size_bytes = v << (unit && !strcmp(unit, "G") ? 30 : 20);
+	t->size_bytes = (uint64_t)v << shift;
 }
 
 void recipe_machine_free(struct recipe_machine *m)
@@ -762,22 +1014,22 @@ static int bad_choice(struct jeos_error *err, const char *what, const char *valu
 int recipe_machine_set(struct recipe_machine *m, const char *key, const char *value,
 		       struct jeos_error *err)
 {
-	unsigned long long v;
+	long long v;
 
 	m->present = 1;
 	if (!strcmp(key, "memory")) {
-		if (parse_uint(value, &v) < 0 || v < 16)
+		if (parse_number(value, 16, 16ll << 20, &v) < 0)
 			return jeos_fail(err, JEOS_EXIT_USAGE, "memory must be a number of MiB "
-					 "(at least 16), got '%s'", value);
-		m->memory_mib = v;
+					 "(at least 16, at most %lld: 16 TiB), got '%s'", 16ll << 20, value);
+		m->memory_mib = (uint64_t)v;
 	} else if (!strcmp(key, "ncpus")) {
-		if (parse_uint(value, &v) < 0 || v < 1 || v > 256)
+		if (parse_number(value, 1, 256, &v) < 0)
 			return jeos_fail(err, JEOS_EXIT_USAGE, "ncpus must be a number from 1 "
 					 "to 256, got '%s'", value);
 		m->ncpus = (unsigned)v;
 	} else if (!strcmp(key, "HWversion")) {
 		/* VMware virtual hardware versions that exist: 4 (ESX 3) to 21 (vSphere 8U2). */
-		if (parse_uint(value, &v) < 0 || v < 4 || v > 21)
+		if (parse_number(value, 4, 21, &v) < 0)
 			return jeos_fail(err, JEOS_EXIT_USAGE, "HWversion must be a VMware "
 					 "hardware version from 4 to 21, got '%s'", value);
 		m->hw_version = (unsigned)v;
@@ -902,6 +1154,7 @@ static void read_type(struct ctx *c, xmlNodePtr n, struct recipe *r)
 	if ((v = attr(n, "formatoptions")))
 		read_formatoptions(c, n, t, v);
 	replace(&t->kernelcmdline, dup_attr(n, "kernelcmdline"));
+	check_syntax(c, n, "kernelcmdline", t->kernelcmdline, &cmdline_syntax);
 	if ((v = attr(n, "bootpartition")))
 		t->bootpartition = !strcmp(v, "true");
 	replace(&t->devicepersistency, dup_attr(n, "devicepersistency"));
@@ -915,13 +1168,24 @@ static void read_type(struct ctx *c, xmlNodePtr n, struct recipe *r)
 	}
 }
 
-static void read_kernel(xmlNodePtr n, struct recipe_kernel *k)
+static void read_kernel(struct ctx *c, xmlNodePtr n, struct recipe_kernel *k)
 {
 	const char *v;
 
 	if ((v = attr(n, "package")))
 		replace(&k->package, xstrdup(v));
+	check_syntax(c, n, "kernel package", k->package, &package_syntax);
 	replace(&k->config, dup_attr(n, "config"));
+	if (k->config) {
+		char **names = split_words(k->config, ",");
+		for (char **f = names; *f; f++) {
+			check_syntax(c, n, "config", *f, &fragment_syntax);
+			if (str_has_suffix(*f, ".config"))
+				free(inside_recipe(c, node_file(c, n), xmlGetLineNo(n), c->r->dir,
+						   "kernel config fragment", *f));
+		}
+		free_words(names);
+	}
 	replace(&k->source, dup_attr(n, "source"));
 	if ((v = attr(n, "build")))
 		k->build = !strcmp(v, "true");
@@ -949,6 +1213,14 @@ static void drop_kernel_package(struct recipe *r)
 	}
 }
 
+/* The text of element n into *field, checked against its syntax. */
+static void read_value(struct ctx *c, xmlNodePtr n, const char *what, char **field,
+		       struct syntax *sx)
+{
+	replace(field, text_of(n));
+	check_syntax(c, n, what, *field, sx);
+}
+
 static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
 {
 	struct recipe *r = c->r;
@@ -957,24 +1229,24 @@ static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
 		if (k->type != XML_ELEMENT_NODE)
 			continue;
 		if (is_elem(k, "version"))
-			replace(&r->version, text_of(k));
+			read_value(c, k, "<version>", &r->version, &version_syntax);
 		else if (is_elem(k, "packagemanager"))
 			replace(&r->packagemanager, text_of(k));
 		else if (is_elem(k, "locale"))
-			replace(&r->locale, text_of(k));
+			read_value(c, k, "<locale>", &r->locale, &locale_syntax);
 		else if (is_elem(k, "keytable"))
-			replace(&r->keytable, text_of(k));
+			read_value(c, k, "<keytable>", &r->keytable, &keytable_syntax);
 		else if (is_elem(k, "timezone"))
-			replace(&r->timezone, text_of(k));
+			read_value(c, k, "<timezone>", &r->timezone, &zone_syntax);
 		else if (is_elem(k, "rpm-excludedocs")) {
 			CLEANUP_FREE char *v = text_of(k);
 			r->exclude_docs = !strcmp(v, "true");
 		} else if (is_jeos_elem(k, "hostname"))
-			replace(&r->hostname, text_of(k));
+			read_value(c, k, "<jeos:hostname>", &r->hostname, &hostname_syntax);
 		else if (is_jeos_elem(k, "identity"))
 			replace(&r->identity_seed, dup_attr(k, "seed"));
 		else if (is_jeos_elem(k, "kernel"))
-			read_kernel(k, &r->kernel);
+			read_kernel(c, k, &r->kernel);
 		else if (is_elem(k, "type")) {
 			/* The first type wins unless a later one says primary="true". */
 			const char *primary = attr(k, "primary");
@@ -989,7 +1261,7 @@ static void read_user(struct ctx *c, xmlNodePtr n)
 	struct recipe *r = c->r;
 	struct recipe_user *u;
 	const char *fmt = attr(n, "pwdformat"), *id = attr(n, "id");
-	unsigned long long v;
+	long long v;
 
 	if (!attr(n, "name") || !*attr(n, "name")) {
 		add_error(c, n, "<user> needs a name attribute");
@@ -1006,20 +1278,33 @@ static void read_user(struct ctx *c, xmlNodePtr n)
 	u->shell = dup_attr(n, "shell");
 	u->groups = dup_attr(n, "groups");
 	u->realname = dup_attr(n, "realname");
-	u->id = id && parse_uint(id, &v) == 0 ? (long)v : -1;
-	if (u->password && *u->password && !u->password_plain && u->password[0] != '$' &&
-	    strcmp(u->password, "!") && strcmp(u->password, "*"))
+	u->id = -1;
+	/* uid_t has 32 bits and (uid_t)-1 means "none" */
+	if (id && parse_number(id, 0, 4294967294ll, &v) < 0)
+		add_error(c, n, "user %s: id must be a number from 0 to 4294967294, got '%s'",
+			  u->name, id);
+	else if (id)
+		u->id = (long)v;
+	check_syntax(c, n, "user name", u->name, &account_syntax);
+	check_syntax(c, n, "home", u->home, &path_syntax);
+	check_syntax(c, n, "shell", u->shell, &path_syntax);
+	check_syntax(c, n, "groups", u->groups, &groups_syntax);
+	check_syntax(c, n, "realname", u->realname, &gecos_syntax);
+	if (u->password && *u->password && !u->password_plain && !matches(&hash_syntax, u->password))
 		add_error(c, n, "user %s: password is not a crypt(3) hash; "
 			  "say pwdformat=\"plain\" to have jeos hash it at build time", u->name);
 }
 
-/* file:// and this:// keyrings become host paths. */
-static char *keyring_path(struct ctx *c, const char *key)
+/* file:// and this:// keyrings (the key attribute of n) become host paths. */
+static char *keyring_path(struct ctx *c, xmlNodePtr n)
 {
+	const char *key = attr(n, "key");
+
 	if (str_has_prefix(key, "file://"))
 		return xstrdup(key + strlen("file://"));
 	if (str_has_prefix(key, "this://"))
-		return xasprintf("%s/%s", c->r->dir, key + strlen("this://"));
+		return inside_recipe(c, node_file(c, n), xmlGetLineNo(n), c->r->dir, "keyring",
+				     key + strlen("this://"));
 	return xstrdup(key);
 }
 
@@ -1029,6 +1314,7 @@ static void read_repository(struct ctx *c, xmlNodePtr n)
 	struct recipe_repo *repo;
 	xmlNodePtr src = NULL;
 	const char *v;
+	long long prio = 0;
 	struct jeos_error merr;
 
 	for (xmlNodePtr k = n->children; k; k = k->next)
@@ -1051,13 +1337,20 @@ static void read_repository(struct ctx *c, xmlNodePtr n)
 	repo->components = split_words((v = attr(n, "components")) ? v : "main", " ,");
 	repo->architectures = dup_attr(n, "architectures");
 	repo->gpgcheck = !((v = attr(n, "repository_gpgcheck")) && !strcmp(v, "false"));
-	repo->priority = (v = attr(n, "priority")) ? atoi(v) : 0;
+	/* the range of apt's Pin-Priority */
+	if ((v = attr(n, "priority")) && parse_number(v, -32768, 32767, &prio) < 0)
+		add_error(c, n, "repository %s: priority must be a whole number from -32768 "
+			  "to 32767, got '%s'", repo->alias, v);
+	repo->priority = (int)prio;
 	for (xmlNodePtr k = src->children; k; k = k->next)
 		if (is_elem(k, "signing") && attr(k, "key"))
-			replace(&repo->signing_key, keyring_path(c, attr(k, "key")));
+			replace(&repo->signing_key, keyring_path(c, k));
 	if (!repo->distribution)
 		add_error(c, n, "apt-deb repository %s needs distribution=\"...\" (e.g. bookworm)",
 			  repo->alias);
+	if (str_has_prefix(repo->source, "this://"))
+		free(inside_recipe(c, node_file(c, src), xmlGetLineNo(src), r->dir, "repository",
+				   repo->source + strlen("this://")));
 	if (mirror_resolve(repo->source, r->dir, c->opts ? c->opts->mirrors : NULL,
 			   c->opts && c->opts->apt_sources_root ? c->opts->apt_sources_root : "",
 			   &repo->uri, &merr) < 0)
@@ -1094,17 +1387,17 @@ static void read_packages(struct ctx *c, xmlNodePtr n)
 			 * package when the list leaves out the build arch */
 			p->arch = dup_attr(k, "arch");
 			p->line = (unsigned)xmlGetLineNo(k);
+			check_syntax(c, k, "package name", p->name, &package_syntax);
 		} else if (is_elem(k, "archive")) {
 			struct recipe_archive *a;
-			CLEANUP_FREE char *path = xasprintf("%s/%s", r->dir, attr(k, "name"));
-			if (access(path, R_OK) < 0)
-				add_error(c, k, "archive %s not found in the recipe directory",
-					  attr(k, "name"));
 			r->archives = xrealloc(r->archives, (r->nr_archives + 1) * sizeof(*r->archives));
 			a = &r->archives[r->nr_archives++];
+			free(inside_recipe(c, node_file(c, k), xmlGetLineNo(k), r->dir, "archive",
+					   attr(k, "name")));
 			a->name = dup_attr(k, "name");
 			a->target_dir = xstrdup(attr(k, "target_dir") ? attr(k, "target_dir") : "/");
 			a->line = (unsigned)xmlGetLineNo(k);
+			check_syntax(c, k, "target_dir", a->target_dir, &path_syntax);
 		} else if (is_elem(k, "namedCollection")) {
 			add_error(c, k, "namedCollection '%s': apt has no package patterns; "
 				  "list the packages with <package name=.../> instead", attr(k, "name"));
@@ -1133,18 +1426,6 @@ static void check_schemaversion(struct ctx *c, xmlNodePtr root)
 		add_error(c, root, "schemaversion \"%s\" is not supported: jeos reads 7.4 to 8.x", v);
 }
 
-static int valid_hostname(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (!len || len > 63 || s[0] == '-' || s[len - 1] == '-')
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-')
-			return 0;
-	return 1;
-}
-
 /* The bootloader's own packages, which a recipe need not name. */
 static void add_bootloader_packages(struct recipe *r)
 {
@@ -1171,22 +1452,48 @@ static void add_bootloader_packages(struct recipe *r)
 	}
 }
 
-static void find_recipe_files(struct recipe *r)
+/* root/, config.sh and images.sh, when present, by their real paths: a
+ * link that stays inside the recipe directory is followed (root/ is then
+ * copied from the directory it names), one that leads out is an error. */
+static void find_recipe_files(struct ctx *c, xmlNodePtr root)
 {
 	static const struct { const char *name; size_t off; int dir; } files[] = {
 		{ "root", offsetof(struct recipe, root_overlay), 1 },
 		{ "config.sh", offsetof(struct recipe, config_sh), 0 },
 		{ "images.sh", offsetof(struct recipe, images_sh), 0 },
 	};
+	struct recipe *r = c->r;
 	struct stat st;
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *path = xasprintf("%s/%s", r->dir, files[i].name);
-		if (stat(path, &st) == 0 && (files[i].dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
-			*(char **)((char *)r + files[i].off) = path;
+		CLEANUP_FREE char *path = xasprintf("%s/%s", r->dir, files[i].name);
+		char *real;
+
+		if (lstat(path, &st) < 0)
+			continue;
+		real = inside_recipe(c, c->file, xmlGetLineNo(root), r->dir, "recipe file",
+				     files[i].name);
+		if (real && stat(real, &st) == 0 &&
+		    (files[i].dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+			*(char **)((char *)r + files[i].off) = real;
 		else
-			free(path);
+			free(real);
 	}
+}
+
+/* <license> names a license (GPL-2.0) or a file in the recipe directory,
+ * whose text becomes the OVF's EULA. */
+static void read_license(struct ctx *c, xmlNodePtr n)
+{
+	struct recipe *r = c->r;
+	CLEANUP_FREE char *path = NULL;
+	struct stat st;
+
+	replace(&r->license, text_of(n));
+	path = xasprintf("%s/%s", r->dir, r->license);
+	replace(&r->license_file, *r->license && lstat(path, &st) == 0 ?
+		inside_recipe(c, node_file(c, n), xmlGetLineNo(n), r->dir, "license file",
+			      r->license) : NULL);
 }
 
 static void read_recipe(struct ctx *c, xmlNodePtr root)
@@ -1220,7 +1527,7 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 				else if (is_elem(k, "specification"))
 					replace(&r->specification, text_of(k));
 				else if (is_elem(k, "license"))
-					replace(&r->license, text_of(k));
+					read_license(c, k);
 			}
 		} else if (is_elem(n, "preferences")) {
 			read_preferences(c, n, &type);
@@ -1240,6 +1547,7 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 					     !strcmp(t, "libs") ? STRIP_LIBS : STRIP_DELETE;
 			read_file_list(n, &r->strip[st], &r->nr_strip[st]);
 		} else if (is_jeos_elem(n, "overlay")) {
+			check_syntax(c, n, "overlay name", attr(n, "name"), &overlay_syntax);
 			add_name(&r->overlays, &r->nr_overlays, attr(n, "name"));
 		}
 	}
@@ -1262,10 +1570,8 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	if (!r->version)
 		r->version = xstrdup("1.0.0");
 	if (!r->hostname)
-		r->hostname = xstrdup(r->name && valid_hostname(r->name) ? r->name : "localhost");
-	else if (!valid_hostname(r->hostname))
-		add_error(c, root, "hostname \"%s\" is not a valid host name (letters, digits, '-')",
-			  r->hostname);
+		r->hostname = xstrdup(r->name && matches(&hostname_syntax, r->name) ? r->name :
+				      "localhost");
 	r->profiles = xcalloc(c->nr_selected + 1, sizeof(*r->profiles));
 	for (size_t i = 0; i < c->nr_selected; i++)
 		r->profiles[i] = xstrdup(c->selected[i]);
@@ -1276,7 +1582,7 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	add_bootloader_packages(r);
 	if (r->kernel.build)
 		drop_kernel_package(r);
-	find_recipe_files(r);
+	find_recipe_files(c, root);
 }
 
 /* ---- entry points ---- */
@@ -1330,7 +1636,7 @@ static int locate(const char *path, char **file, char **dir, struct jeos_error *
 int recipe_load(struct recipe **out, const char *path,
 		const struct recipe_options *opts, struct jeos_error *err)
 {
-	struct ctx c = { .opts = opts, .errors = STRBUF_INIT };
+	struct ctx c = { .opts = opts, .errors = STRBUF_INIT, .bytes_left = RECIPE_MAX_BYTES };
 	struct recipe *r = xcalloc(1, sizeof(*r));
 	xmlNodePtr root;
 	int rc = -1;
@@ -1339,7 +1645,7 @@ int recipe_load(struct recipe **out, const char *path,
 	if (locate(path, &r->path, &r->dir, err) < 0)
 		goto out;
 	c.file = r->path;
-	c.doc = read_xml(&c, r->path, NULL, 0);
+	c.doc = read_xml(&c, r->path, NULL, 1);
 	if (!c.doc)
 		goto report;
 	root = xmlDocGetRootElement(c.doc);
@@ -1357,6 +1663,15 @@ int recipe_load(struct recipe **out, const char *path,
 	}
 	if (expand_includes(&c, root, r->path) < 0)
 		goto report;
+	{
+		size_t count = 1;
+		xmlNodePtr beyond = element_beyond_limit(root, &count);
+		if (beyond) {
+			add_error(&c, beyond, "more than %d elements (includes spliced in): "
+				  "jeos reads recipes of that size at most", MAX_ELEMENTS);
+			goto report;
+		}
+	}
 	check_names(&c, root, spec_for("image"));
 	if (c.nr_errors)
 		goto report;
@@ -1378,7 +1693,7 @@ out:
 	}
 	*out = r;
 	for (size_t i = 0; i < c.nr_origins; i++)
-		free(c.origins[i].file);
+		free(c.origins[i]);
 	free(c.origins);
 	for (size_t i = 0; i < c.include_depth; i++)
 		free(c.include_stack[i]);
@@ -1402,6 +1717,7 @@ void recipe_free(struct recipe *r)
 	free(r->contact);
 	free(r->specification);
 	free(r->license);
+	free(r->license_file);
 	free(r->version);
 	free(r->packagemanager);
 	free(r->locale);

@@ -125,6 +125,7 @@ struct recipe {
 	char *name;
 	char *schemaversion;
 	char *author, *contact, *specification, *license;
+	char *license_file;    /* <license> names a file in the recipe directory: its real path */
 	char *version;
 	char *packagemanager;
 	char *locale, *keytable, *timezone, *hostname;

@@ -29,17 +29,13 @@ void outputs_free(struct outputs *o)
 	o->nr = 0;
 }
 
-/* The recipe's <license> names a file in the recipe directory: its text is
- * the EULA shown on import. A license that is only a name (GPL-2.0) is not. */
+/* The text of the recipe's license file: the EULA shown on import. A
+ * license that is only a name (GPL-2.0) has none. */
 static char *read_eula(const struct recipe *r)
 {
 	struct strbuf sb = STRBUF_INIT;
-	CLEANUP_FREE char *path = NULL;
 
-	if (!r->license || strchr(r->license, '/'))
-		return NULL;
-	path = xasprintf("%s/%s", r->dir, r->license);
-	if (strbuf_read_file(&sb, path) < 0) {
+	if (!r->license_file || strbuf_read_file(&sb, r->license_file) < 0) {
 		strbuf_release(&sb);
 		return NULL;
 	}

@@ -612,6 +612,17 @@ char *uri_redact(const char *uri)
 	return xasprintf("%.*s***%s", (int)(host - uri), uri, at);
 }
 
+void strbuf_add_sh_quoted(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\'');
+	for (; *s; s++)
+		if (*s == '\'')
+			strbuf_addstr(sb, "'\\''");
+		else
+			strbuf_addch(sb, *s);
+	strbuf_addch(sb, '\'');
+}
+
 int str_has_prefix(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -67,6 +67,10 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
 void strbuf_release(struct strbuf *sb);
 char *strbuf_detach(struct strbuf *sb); /* caller frees; sb is reset */
+/* s as one sh word in single quotes ('it'\''s'): the one way a value
+ * reaches the text of a generated shell script, so that it stays data
+ * (no expansion, no word splitting, no end of line) whatever it holds. */
+void strbuf_add_sh_quoted(struct strbuf *sb, const char *s);
 /* Read a whole file; returns 0/-1 (errno set). */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 

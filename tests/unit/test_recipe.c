@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "mirror.h"
 #include "recipe.h"
@@ -342,7 +343,7 @@ static void test_includes(void **state)
 	/* a missing file */
 	main_xml = write_recipe(dir, "config.xml", HEAD PREFS REPO "<include from=\"this://gone.xml\"/>\n" TAIL);
 	assert_int_equal(recipe_load(&r, dir, &opts, &err), -1);
-	assert_non_null(strstr(err.msg, "config.xml:6: error: include of missing file"));
+	assert_non_null(strstr(err.msg, "config.xml:6: error: include 'gone.xml' not found in the recipe directory"));
 	assert_non_null(strstr(err.msg, "gone.xml"));
 	free(main_xml);
 
@@ -515,6 +516,348 @@ static void test_package_arch_kept(void **state)
 	recipe_free(r);
 }
 
+/* Every hostile value is refused at validate time, at its line, saying
+ * what the value may be. */
+static void test_hostile_values_refused(void **state)
+{
+	(void)state;
+	static const struct { const char *prefs, *type_attrs, *sections, *want; } cases[] = {
+		{ "<timezone>UTC; touch /tmp/pwned</timezone>", "", "", "config.xml:4: error: invalid <timezone> \"UTC; touch /tmp/pwned\": expected a tzdata zone name" },
+		{ "<timezone>../../etc/shadow</timezone>", "", "", "config.xml:4: error: invalid <timezone>" },
+		{ "<timezone>Europe/../../etc</timezone>", "", "", "config.xml:4: error: invalid <timezone>" },
+		{ "<timezone>$(reboot)</timezone>", "", "", "config.xml:4: error: invalid <timezone>" },
+		{ "<locale>en_US'$(id)'</locale>", "", "", "config.xml:4: error: invalid <locale> \"en_US'$(id)'\": expected a locale name" },
+		{ "<locale>C.UTF-8&#10;x</locale>", "", "", "config.xml:4: error: invalid <locale> \"C.UTF-8\\x0ax\"" },
+		{ "<keytable>us' ; reboot #</keytable>", "", "", "config.xml:4: error: invalid <keytable> \"us' ; reboot #\": expected a console keymap name" },
+		{ "<keytable>../x</keytable>", "", "", "config.xml:4: error: invalid <keytable>" },
+		{ "<jeos:hostname>a;b</jeos:hostname>", "", "", "config.xml:4: error: invalid <jeos:hostname> \"a;b\": expected a host name (RFC 1123" },
+		{ "<jeos:hostname>-x</jeos:hostname>", "", "", "config.xml:4: error: invalid <jeos:hostname>" },
+		{ "<jeos:hostname>a..b</jeos:hostname>", "", "", "config.xml:4: error: invalid <jeos:hostname>" },
+		{ "<version>../../x</version>", "", "", "config.xml:4: error: invalid <version> \"../../x\"" },
+		{ "", "kernelcmdline=\"quiet&quot; $(touch /x) &quot;\"", "", "config.xml:4: error: invalid kernelcmdline \"quiet\" $(touch /x) \"\": expected kernel parameters" },
+		{ "", "kernelcmdline=\"quiet&#10;EOF&#10;touch /x\"", "", "config.xml:4: error: invalid kernelcmdline \"quiet\\x0aEOF\\x0atouch /x\"" },
+		{ "", "kernelcmdline=\"a;reboot\"", "", "config.xml:4: error: invalid kernelcmdline" },
+		{ "", "kernelcmdline=\"`id`\"", "", "config.xml:4: error: invalid kernelcmdline" },
+		{ "", "kernelcmdline=\"a\\b\"", "", "config.xml:4: error: invalid kernelcmdline" },
+		{ "", "kernelcmdline=\"a'b\"", "", "config.xml:4: error: invalid kernelcmdline" },
+		{ "", "", "<users><user name=\"x'y\"/></users>", "config.xml:6: error: invalid user name \"x'y\": expected a lower-case letter" },
+		{ "", "", "<users><user name=\"-o\"/></users>", "config.xml:6: error: invalid user name" },
+		{ "", "", "<users><user name=\"u\" home=\"home\"/></users>", "config.xml:6: error: invalid home \"home\": expected an absolute path" },
+		{ "", "", "<users><user name=\"u\" home=\"/h:x\"/></users>", "config.xml:6: error: invalid home" },
+		{ "", "", "<users><user name=\"u\" shell=\"/bin/sh;x\"/></users>", "config.xml:6: error: invalid shell" },
+		{ "", "", "<users><user name=\"u\" groups=\"a b\"/></users>", "config.xml:6: error: invalid groups \"a b\": expected group names" },
+		{ "", "", "<users><user name=\"u\" groups=\"wheel,$(id)\"/></users>", "config.xml:6: error: invalid groups" },
+		{ "", "", "<users><user name=\"u\" realname=\"a:b\"/></users>", "config.xml:6: error: invalid realname \"a:b\": expected text without ':'" },
+		{ "", "", "<users><user name=\"u\" realname=\"a&#10;b\"/></users>", "config.xml:6: error: invalid realname" },
+		{ "", "", "<users><user name=\"u\" password=\"$6$a:b\"/></users>", "config.xml:6: error: user u: password is not a crypt(3) hash" },
+		{ "", "", "<users><user name=\"u\" id=\"4294967295\"/></users>", "config.xml:6: error: user u: id must be a number from 0 to 4294967294, got '4294967295'" },
+		{ "", "", "<users><user name=\"u\" id=\"99999999999999999999\"/></users>", "config.xml:6: error: user u: id must be a number" },
+		{ "", "", "<packages type=\"delete\"><package name=\"-oAPT::Update=x\"/></packages>", "config.xml:6: error: invalid package name \"-oAPT::Update=x\"" },
+		{ "", "", "<jeos:overlay name=\"..\"/>", "config.xml:6: error: invalid overlay name \"..\": expected the name of a directory of overlays/" },
+		{ "", "", "<jeos:overlay name=\".git\"/>", "config.xml:6: error: invalid overlay name" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *xml = xasprintf(HEAD "<preferences>%s<type image=\"oem\" %s/></preferences>\n"
+				      REPO "%s\n" TAIL, cases[i].prefs, cases[i].type_attrs,
+				      cases[i].sections);
+		expect_error(xml, cases[i].want);
+		free(xml);
+	}
+}
+
+/* Numbers: one checked parser with ranges; no overflow, no wrap. */
+static void test_numbers_in_range(void **state)
+{
+	(void)state;
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+
+	expect_error(HEAD "<preferences><type image=\"oem\"><size unit=\"G\">99999999999999999</size>"
+		     "</type></preferences>\n" REPO TAIL,
+		     "config.xml:4: error: <size> must be a whole number of GiB from 1 to 16384 (16 TiB)");
+	expect_error(HEAD "<preferences><type image=\"oem\"><size unit=\"G\">17179869184</size>"
+		     "</type></preferences>\n" REPO TAIL, "config.xml:4: error: <size> must be");
+	expect_error(HEAD "<preferences><type image=\"oem\"><size>16777217</size>"
+		     "</type></preferences>\n" REPO TAIL, "config.xml:4: error: <size> must be a whole number of MiB");
+	expect_error(HEAD PREFS "<repository type=\"apt-deb\" distribution=\"bookworm\" priority=\"4294967297\">"
+		     "<source path=\"mirror://debian\"/></repository>\n" TAIL,
+		     "config.xml:5: error: repository repo1: priority must be a whole number from -32768 to 32767");
+	expect_error(HEAD PREFS "<repository type=\"apt-deb\" distribution=\"bookworm\" priority=\"-32769\">"
+		     "<source path=\"mirror://debian\"/></repository>\n" TAIL,
+		     "config.xml:5: error: repository repo1: priority must be");
+	expect_error(HEAD "<preferences><type image=\"oem\"><bootloader name=\"grub2\" timeout=\"4294967306\"/>"
+		     "</type></preferences>\n" REPO TAIL,
+		     "config.xml:4: error: <bootloader timeout> must be a number of seconds from 0 to 3599");
+	expect_error(HEAD "<preferences><type image=\"oem\"><machine memory=\"18446744073709551617\"/>"
+		     "</type></preferences>\n" REPO TAIL, "config.xml:4: error: memory must be a number of MiB");
+
+	/* the largest of each is still taken, exactly */
+	assert_int_equal(load(HEAD "<preferences><type image=\"oem\"><size unit=\"G\">16384</size>"
+			      "</type></preferences>\n"
+			      "<repository type=\"apt-deb\" distribution=\"bookworm\" priority=\"-32768\">"
+			      "<source path=\"mirror://debian\"/></repository>\n"
+			      "<users><user name=\"u\" id=\"4294967294\"/></users>\n" TAIL, NULL, &r, &err), 0);
+	assert_true(r->type.size_bytes == 16ull << 40);
+	assert_int_equal(r->repos[0].priority, -32768);
+	assert_true(r->users[0].id == 4294967294l);
+	recipe_free(r);
+}
+
+/* What a real appliance writes passes, and comes out as written. */
+static void test_ordinary_values_accepted(void **state)
+{
+	(void)state;
+	static const char *const zones[] = { "UTC", "Europe/Berlin", "Etc/GMT+5",
+					     "America/Argentina/Buenos_Aires", NULL };
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+
+	for (const char *const *z = zones; *z; z++) {
+		char *xml = xasprintf(HEAD "<preferences><timezone>%s</timezone>"
+				      "<type image=\"oem\"/></preferences>\n" REPO TAIL, *z);
+		if (load(xml, NULL, &r, &err) < 0)
+			fail_msg("%s refused: %s", *z, err.msg);
+		assert_string_equal(r->timezone, *z);
+		recipe_free(r);
+		free(xml);
+	}
+	assert_int_equal(load(HEAD "<preferences><locale>sr_RS.UTF-8@latin</locale>"
+			      "<keytable>de-latin1-nodeadkeys</keytable>"
+			      "<jeos:hostname>web-1.example.com</jeos:hostname><version>2.1.0~rc1</version>"
+			      "<type image=\"oem\" kernelcmdline=\"console=ttyS0,115200n8 quiet net.ifnames=0 "
+			      "acpi_osi=!Linux\"/></preferences>\n" REPO
+			      "<users><user name=\"demo\" id=\"1000\" home=\"/home/demo\" shell=\"/bin/bash\" "
+			      "groups=\"sudo,adm\" realname=\"D\xc3\xabmo User, room 1\" "
+			      "password=\"$6$rounds=5000$salt$hash.Vx/Y\"/></users>\n"
+			      "<packages type=\"image\"><package name=\"libstdc++6\"/></packages>\n" TAIL,
+			      NULL, &r, &err), 0);
+	assert_string_equal(r->locale, "sr_RS.UTF-8@latin");
+	assert_string_equal(r->keytable, "de-latin1-nodeadkeys");
+	assert_string_equal(r->hostname, "web-1.example.com");
+	assert_string_equal(r->type.kernelcmdline, "console=ttyS0,115200n8 quiet net.ifnames=0 acpi_osi=!Linux");
+	assert_string_equal(r->users[0].realname, "D\xc3\xabmo User, room 1");
+	assert_int_equal(r->users[0].id, 1000);
+	recipe_free(r);
+}
+
+/* A recipe directory with extra files; the recipe is DIR/r/config.xml and
+ * DIR/outside.xml lies beside it. */
+static char *make_recipe_dir(void)
+{
+	char *dir = test_tmpdir();
+	test_shf("cd %s && mkdir -p r/sub/tree outside-tree && echo secret > outside.txt && "
+		 "printf '<image/>\\n' > outside.xml && echo x > r/sub/file.tar && "
+		 "printf '<image/>\\n' > r/sub/in.xml", dir);
+	return dir;
+}
+
+static void expect_error_in(const char *dir, const char *xml, const char *want)
+{
+	char *rdir = xasprintf("%s/r", dir);
+	char *path = write_recipe(rdir, "config.xml", xml);
+	struct recipe_options opts = { .apt_sources_root = apt_root };
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+
+	assert_int_equal(recipe_load(&r, rdir, &opts, &err), -1);
+	assert_null(r);
+	assert_int_equal(err.code, JEOS_EXIT_USAGE);
+	if (!strstr(err.msg, want))
+		fail_msg("expected \"%s\" in:\n%s", want, err.msg);
+	free(path);
+	free(rdir);
+}
+
+/* No path a recipe names leads out of its directory, links included. */
+static void test_paths_stay_in_recipe_dir(void **state)
+{
+	(void)state;
+	char *dir = make_recipe_dir();
+	char *rdir = xasprintf("%s/r", dir);
+	struct recipe_options opts = { .apt_sources_root = apt_root };
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+
+	expect_error_in(dir, HEAD PREFS REPO "<packages type=\"image\"><archive name=\"../../../../etc/hostname\"/></packages>\n" TAIL,
+			"config.xml:6: error: archive '../../../../etc/hostname' is /etc/hostname, outside the recipe directory");
+	expect_error_in(dir, HEAD PREFS REPO "<packages type=\"image\"><archive name=\"../outside.txt\"/></packages>\n" TAIL,
+			"config.xml:6: error: archive '../outside.txt' is ");
+	expect_error_in(dir, HEAD PREFS REPO "<include from=\"this://../outside.xml\"/>\n" TAIL,
+			"config.xml:6: error: include '../outside.xml' is ");
+	expect_error_in(dir, HEAD PREFS REPO "<include from=\"this://sub/../../outside.xml\"/>\n" TAIL,
+			"config.xml:6: error: include 'sub/../../outside.xml' is ");
+	/* a link inside the directory that leads out */
+	test_shf("ln -s ../outside.txt %s/r/link.tar && ln -s ../../outside.xml %s/r/sub/link.xml", dir, dir);
+	expect_error_in(dir, HEAD PREFS REPO "<packages type=\"image\"><archive name=\"link.tar\"/></packages>\n" TAIL,
+			"config.xml:6: error: archive 'link.tar' is ");
+	expect_error_in(dir, HEAD PREFS REPO "<include from=\"this://sub/link.xml\"/>\n" TAIL,
+			"config.xml:6: error: include 'sub/link.xml' is ");
+	expect_error_in(dir, HEAD PREFS "<repository type=\"apt-deb\" distribution=\"bookworm\">"
+			"<source path=\"mirror://debian\"><signing key=\"this://../outside.txt\"/></source>"
+			"</repository>\n" TAIL, "config.xml:5: error: keyring '../outside.txt' is ");
+	expect_error_in(dir, HEAD PREFS "<repository type=\"apt-deb\" distribution=\"bookworm\">"
+			"<source path=\"this://../outside-tree\"/></repository>\n" TAIL,
+			"config.xml:5: error: repository '../outside-tree' is ");
+	expect_error_in(dir, HEAD "<preferences><jeos:kernel build=\"true\" config=\"base,../outside.config\"/>"
+			"<type image=\"oem\"/></preferences>\n" REPO TAIL,
+			"config.xml:4: error: kernel config fragment '../outside.config'");
+	/* root/, config.sh or the license file as links out of the directory */
+	test_shf("ln -s ../outside-tree %s/r/root", dir);
+	expect_error_in(dir, HEAD PREFS REPO TAIL, "config.xml:2: error: recipe file 'root' is ");
+	test_shf("rm %s/r/root && ln -s ../outside.txt %s/r/config.sh", dir, dir);
+	expect_error_in(dir, HEAD PREFS REPO TAIL, "config.xml:2: error: recipe file 'config.sh' is ");
+	test_shf("rm %s/r/config.sh && ln -s ../outside.txt %s/r/EULA", dir, dir);
+	expect_error_in(dir, "<?xml version=\"1.0\"?>\n<image schemaversion=\"7.5\" name=\"t\">\n"
+			"<description type=\"system\"><author>a</author><contact>c</contact>"
+			"<specification>s</specification>\n<license>EULA</license></description>\n"
+			PREFS REPO TAIL, "config.xml:4: error: license file 'EULA' is ");
+
+	/* inside, they are followed: root/ is taken from the tree it names */
+	test_shf("rm %s/r/EULA && ln -s sub/tree %s/r/root && ln -s sub/file.tar %s/r/a.tar", dir, dir, dir);
+	free(write_recipe(rdir, "config.xml", HEAD PREFS REPO
+			  "<packages type=\"image\"><archive name=\"a.tar\"/></packages>\n"
+			  "<include from=\"this://sub/in.xml\"/>\n" TAIL));
+	if (recipe_load(&r, rdir, &opts, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_non_null(r->root_overlay);
+	assert_true(str_has_suffix(r->root_overlay, "/r/sub/tree"));
+	recipe_free(r);
+	test_rmrf(dir);
+	free(rdir);
+	free(dir);
+}
+
+/* No DTD, so no entity: an attribute is read whole, and what the schema
+ * validated is what jeos uses. */
+static void test_dtd_refused_attributes_whole(void **state)
+{
+	(void)state;
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+	double start;
+
+	expect_error("<?xml version=\"1.0\"?>\n<!DOCTYPE image [ <!ENTITY pw \"secret\"> ]>\n"
+		     "<image schemaversion=\"7.5\" name=\"t\"><users><user name=\"root\" "
+		     "password=\"a&pw;b\" pwdformat=\"plain\"/></users></image>\n",
+		     "config.xml:2: error: a DTD (<!DOCTYPE ...>) is not allowed");
+	expect_error("<?xml version=\"1.0\"?>\n<!DOCTYPE image SYSTEM \"file:///etc/passwd\">\n"
+		     "<image schemaversion=\"7.5\" name=\"t\"/>\n", "config.xml:2: error: a DTD");
+	/* predefined and character references are part of the one value */
+	assert_int_equal(load(HEAD PREFS REPO "<users><user name=\"root\" pwdformat=\"plain\" "
+			      "password=\"a&amp;b&lt;c&#65;d\" realname=\"Tom &amp; Jerry\"/></users>\n" TAIL,
+			      NULL, &r, &err), 0);
+	assert_string_equal(r->users[0].password, "a&b<cAd");
+	assert_string_equal(r->users[0].realname, "Tom & Jerry");
+	recipe_free(r);
+
+	/* a billion laughs, and a quadratic blow-up: refused at once */
+	struct strbuf xml = STRBUF_INIT;
+	strbuf_addstr(&xml, "<?xml version=\"1.0\"?>\n<!DOCTYPE image [\n<!ENTITY l0 \"ha\">\n");
+	for (int i = 1; i < 10; i++)
+		strbuf_addf(&xml, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;\">\n",
+			    i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	strbuf_addstr(&xml, "]>\n<image schemaversion=\"7.5\" name=\"&l9;\"/>\n");
+	start = now_seconds();
+	expect_error(xml.buf, "config.xml:2: error: a DTD");
+	assert_true(now_seconds() - start < 1.0);
+	strbuf_reset(&xml);
+	strbuf_addstr(&xml, "<?xml version=\"1.0\"?>\n<!DOCTYPE image [<!ENTITY x \"");
+	for (int i = 0; i < 30000; i++)
+		strbuf_addch(&xml, 'x');
+	strbuf_addstr(&xml, "\">]>\n<image schemaversion=\"7.5\" name=\"t\" id=\"");
+	for (int i = 0; i < 20000; i++)
+		strbuf_addstr(&xml, "&x;");
+	strbuf_addstr(&xml, "\"/>\n");
+	start = now_seconds();
+	expect_error(xml.buf, "config.xml:2: error: a DTD");
+	assert_true(now_seconds() - start < 1.0);
+	strbuf_release(&xml);
+}
+
+/* CPU seconds this process has used */
+static double cpu_seconds(void)
+{
+	return (double)clock() / CLOCKS_PER_SEC;
+}
+
+/* A recipe's size, its includes and its elements are bounded, so that
+ * validation takes well under a second whatever the recipe. */
+static void test_recipe_bounded(void **state)
+{
+	(void)state;
+	char *dir = make_recipe_dir();
+	char *rdir = xasprintf("%s/r", dir);
+	struct strbuf xml = STRBUF_INIT;
+	struct recipe *r = NULL;
+	struct jeos_error err = { 0 };
+	double start;
+
+	/* 4 MiB is fine, one byte more is not */
+	strbuf_addstr(&xml, HEAD PREFS REPO "<!--");
+	while (xml.len < (4u << 20) - strlen("-->" TAIL))
+		strbuf_addch(&xml, 'x');
+	strbuf_addstr(&xml, "-->" TAIL);
+	assert_int_equal(xml.len, 4u << 20);
+	assert_int_equal(load(xml.buf, NULL, &r, &err), 0);
+	recipe_free(r);
+	strbuf_reset(&xml);
+	strbuf_addstr(&xml, HEAD PREFS REPO "<!--");
+	while (xml.len < (4u << 20) + 1 - strlen("-->" TAIL))
+		strbuf_addch(&xml, 'x');
+	strbuf_addstr(&xml, "-->" TAIL);
+	expect_error(xml.buf, "config.xml: a recipe and its includes may be 4 MiB together at most");
+
+	/* includes nested deeper than 8 */
+	for (int i = 0; i < 10; i++) {
+		char *name = xasprintf("i%d.xml", i);
+		char *text = xasprintf("<image>\n<include from=\"this://i%d.xml\"/>\n</image>\n", i + 1);
+		free(write_recipe(rdir, name, i < 9 ? text : "<image/>\n"));
+		free(name);
+		free(text);
+	}
+	expect_error_in(dir, HEAD PREFS REPO "<include from=\"this://i0.xml\"/>\n" TAIL,
+			"i7.xml:2: error: more than 256 includes, or nested more than 8 deep");
+	/* a million includes (a.xml includes b.xml a thousand times) */
+	strbuf_reset(&xml);
+	strbuf_addstr(&xml, "<image>\n");
+	for (int i = 0; i < 1000; i++)
+		strbuf_addstr(&xml, "<include from=\"this://b.xml\"/>");
+	strbuf_addstr(&xml, "\n</image>\n");
+	free(write_recipe(rdir, "a.xml", xml.buf));
+	free(write_recipe(rdir, "b.xml", "<image><packages type=\"image\"><package name=\"aa\"/></packages></image>\n"));
+	strbuf_reset(&xml);
+	strbuf_addstr(&xml, HEAD PREFS REPO);
+	for (int i = 0; i < 1000; i++)
+		strbuf_addstr(&xml, "<include from=\"this://a.xml\"/>");
+	strbuf_addstr(&xml, "\n" TAIL);
+	start = cpu_seconds();
+	expect_error_in(dir, xml.buf, "a.xml:2: error: more than 256 includes");
+	assert_true(cpu_seconds() - start < 1.0);
+
+	/* elements: 4000 are read in well under a second, 5000 refused */
+	for (int n = 4000; n <= 5000; n += 1000) {
+		strbuf_reset(&xml);
+		strbuf_addstr(&xml, HEAD PREFS REPO);
+		for (int i = 0; i < n / 2; i++)
+			strbuf_addstr(&xml, "<packages type=\"image\"><package name=\"aa\"/></packages>");
+		strbuf_addstr(&xml, "\n" TAIL);
+		start = cpu_seconds();
+		if (n == 4000) {
+			assert_int_equal(load(xml.buf, NULL, &r, &err), 0);
+			assert_int_equal(r->nr_packages[PKGS_IMAGE], 2000);
+			recipe_free(r);
+		} else {
+			expect_error(xml.buf, "config.xml:6: error: more than 4096 elements");
+		}
+		assert_true(cpu_seconds() - start < 1.0);
+	}
+	strbuf_release(&xml);
+	test_rmrf(dir);
+	free(rdir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +884,12 @@ int main(void)
 		cmocka_unit_test(test_schemaversion_and_namedcollection),
 		cmocka_unit_test(test_bootloader_defaults_and_packages),
 		cmocka_unit_test(test_package_arch_kept),
+		cmocka_unit_test(test_hostile_values_refused),
+		cmocka_unit_test(test_numbers_in_range),
+		cmocka_unit_test(test_ordinary_values_accepted),
+		cmocka_unit_test(test_paths_stay_in_recipe_dir),
+		cmocka_unit_test(test_dtd_refused_attributes_whole),
+		cmocka_unit_test(test_recipe_bounded),
 	};
 	return cmocka_run_group_tests_name("recipe", tests, setup, teardown);
 }
