@@ -86,5 +86,5 @@ expect_fail 2 "memory must be a number of MiB" \
 expect_fail 2 "HWversion must be a VMware hardware version from 4 to 21" \
 	"$JEOS" convert "$in" -o "$T/empty/x.ova" --machine HWversion=3
 expect_fail 2 "the output's name says its format" "$JEOS" convert "$in" -o "$T/empty/x.img"
-expect_fail 2 "cannot read .*/missing.raw" "$JEOS" convert "$T/missing.raw" -o "$T/empty/x.qcow2"
+expect_fail 2 "cannot open .*/missing.raw" "$JEOS" convert "$T/missing.raw" -o "$T/empty/x.qcow2"
 no_outputs "$T/empty"
