@@ -165,12 +165,7 @@ enum guest_accel guest_accel(const char *backend_settings)
 int guest_image_format(const char *path, const char **format,
 		       struct jeos_error *err)
 {
-	struct img_info info;
-
-	if (img_check(path, &info, err) < 0)
-		return -1;
-	*format = info.format;
-	return 0;
+	return img_format(path, format, err);
 }
 
 /* ---- the guest ---- */

@@ -41,8 +41,8 @@ enum guest_accel {
 enum guest_accel guest_accel(const char *backend_settings);
 
 /* The qemu format name of a disk image from its magic: "qcow2", "vmdk",
- * "vdi", "vhdx", "qed", else "raw". Fails if the file cannot be read, and
- * for an image that names other files qemu would open (img_check()). */
+ * "vdi", "vhdx", "qed", else "raw". Fails if the file cannot be read. For
+ * jeos's own images: a user's goes through img_check() first. */
 int guest_image_format(const char *path, const char **format,
 		       struct jeos_error *err);
 

@@ -201,32 +201,32 @@ static int check_qed(const struct image *im, const unsigned char *h,
 	return 0;
 }
 
-/* The format from the magic, and that format's check. */
+/* The format from the magic in the first FORMAT_MAGIC_SIZE bytes. */
+#define FORMAT_MAGIC_SIZE 0x44
+static const char *format_of(const unsigned char *h)
+{
+	return !memcmp(h, "QFI\xfb", 4) ? "qcow2" : !memcmp(h, "KDMV", 4) ? "vmdk" :
+	       !memcmp(h, "QED\0", 4) ? "qed" : !memcmp(h, "vhdxfile", 8) ? "vhdx" :
+	       !memcmp(h + 0x40, "\x7f\x10\xda\xbe", 4) ? "vdi" :
+	       "raw"; /* explicit, so qemu never probes a raw disk */
+}
+
+/* That format's check, and the virtual size its header gives. */
 static int check_format(const struct image *im, const unsigned char *h,
 			struct img_info *info, struct jeos_error *err)
 {
+	info->format = format_of(h);
 	info->virtual_size = 0;
-	if (!memcmp(h, "QFI\xfb", 4)) {
-		info->format = "qcow2";
+	if (!strcmp(info->format, "qcow2"))
 		return check_qcow2(im, h, info, err);
-	}
-	if (!memcmp(h, "KDMV", 4)) {
-		info->format = "vmdk";
+	if (!strcmp(info->format, "vmdk"))
 		return check_vmdk(im, h, info, err);
-	}
-	if (!memcmp(h, "QED\0", 4)) {
-		info->format = "qed";
+	if (!strcmp(info->format, "qed"))
 		return check_qed(im, h, info, err);
-	}
-	if (!memcmp(h, "vhdxfile", 8)) {
-		info->format = "vhdx";
-	} else if (!memcmp(h + 0x40, "\x7f\x10\xda\xbe", 4)) {
-		info->format = "vdi";
+	if (!strcmp(info->format, "vdi"))
 		info->virtual_size = le64_get(h + 368);
-	} else {
-		info->format = "raw"; /* explicit, so qemu never probes a raw disk */
+	else if (!strcmp(info->format, "raw"))
 		info->virtual_size = im->size;
-	}
 	return 0;
 }
 
@@ -271,6 +271,22 @@ int img_check(const char *path, struct img_info *info, struct jeos_error *err)
 out:
 	close(im.fd);
 	return rc;
+}
+
+int img_format(const char *path, const char **format, struct jeos_error *err)
+{
+	unsigned char h[FORMAT_MAGIC_SIZE] = { 0 };
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot open %s: %s", path, strerror(errno));
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n < 0 && errno != EAGAIN)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", path, strerror(errno));
+	*format = format_of(h);
+	return 0;
 }
 
 int img_convert_to_raw(const char *path, const struct img_info *info, const char *raw,

@@ -1,6 +1,6 @@
 /* imgcheck.h - the gate for disk images users hand to jeos (`jeos convert`,
- * `jeos boot`, a libguestfs drive added without a format): what format an
- * image is, and that opening it reads that one file and nothing else.
+ * `jeos boot`; no command adds a user's image to libguestfs): what format
+ * an image is, and that opening it reads that one file and nothing else.
  *
  * Such images are not trusted. qemu follows what their headers name: a
  * qcow2 or qed backing file, a qcow2 external data file, a VMDK parent
@@ -40,6 +40,10 @@ struct img_info {
  * IMG_MAX_VIRTUAL_SIZE, or a file that is not a regular file (a FIFO is
  * never waited on); "cannot open PATH: ..." when it cannot be opened. */
 int img_check(const char *path, struct img_info *info, struct jeos_error *err);
+
+/* Only the format, by the same magic: for jeos's own images (an overlay
+ * it made names its backing file on purpose), never for a user's. */
+int img_format(const char *path, const char **format, struct jeos_error *err);
 
 /* qemu-img convert of a checked image to the raw file RAW, killed if it
  * runs longer than a minute plus one second per 16 MiB of virtual disk. */

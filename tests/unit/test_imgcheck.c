@@ -105,8 +105,15 @@ static void test_qcow2_backing_file_refused(void **state)
 	(void)state;
 	char *secret = xasprintf("%s/secret", dir);
 	char *cmd = xasprintf("qemu-img create -q -f qcow2 -b '%s' -F raw x.qcow2", secret);
+	struct jeos_error err = { 0 };
+	const char *format = NULL;
 
 	expect_refused("x.qcow2", cmd, secret);
+	free(cmd);
+	/* img_format, for jeos's own overlays, only names the format */
+	cmd = xasprintf("%s/x.qcow2", dir);
+	assert_int_equal(img_format(cmd, &format, &err), 0);
+	assert_string_equal(format, "qcow2");
 	free(cmd);
 	/* version 2, and a relative name */
 	expect_refused("y.qcow2", "qemu-img create -q -f qcow2 -o compat=0.10 -b secret -F raw "
