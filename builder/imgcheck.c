@@ -155,17 +155,19 @@ static void first_extent(const char *desc, char name[512])
 static int check_vmdk(const struct image *im, const unsigned char *h,
 		      struct img_info *info, struct jeos_error *err)
 {
-	static const char hint[] = "parentFileNameHint=\"";
+	static const char hint[] = "parentFileNameHint";
 	uint64_t capacity = le64_get(h + 12), desc_at = le64_get(h + 28);
+	const unsigned char *end = h + VMDK_DESC_AT + VMDK_DESC_SIZE;
 	const unsigned char *parent = memmem(h + VMDK_DESC_AT, VMDK_DESC_SIZE, hint,
 					     sizeof(hint) - 1);
 
 	if (parent) {
-		const unsigned char *name = parent + sizeof(hint) - 1;
-		const unsigned char *end = h + VMDK_DESC_AT + VMDK_DESC_SIZE;
-		const unsigned char *quote = memchr(name, '"', (size_t)(end - name));
+		/* as qemu: the name starts two characters on (="), whatever they are */
+		const unsigned char *name = parent + sizeof(hint) - 1 + 2;
+		const unsigned char *quote = name < end ? memchr(name, '"', (size_t)(end - name))
+							: NULL;
 		return refuse(im, "a parent disk (parentFileNameHint)", name,
-			      (size_t)((quote ? quote : end) - name), err);
+			      name < end ? (size_t)((quote ? quote : end) - name) : 0, err);
 	}
 	if (capacity == 0 && desc_at) {
 		CLEANUP_FREE char *desc = xmalloc(HEAD_SIZE + 1);
