@@ -1,6 +1,7 @@
 /* guest.c - see guest.h. */
 
 #include "guest.h"
+#include "imgcheck.h"
 #include "vmboot.h"
 
 #include <ctype.h>
@@ -22,36 +23,7 @@
 int guest_image_format(const char *path, const char **format,
 		       struct jeos_error *err)
 {
-	unsigned char m[0x44] = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-
-	if (fd < 0) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "cannot open %s: %s", path,
-			  strerror(errno));
-		goto out;
-	}
-	if (read(fd, m, sizeof(m)) < 0) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", path,
-			  strerror(errno));
-		goto out;
-	}
-	if (!memcmp(m, "QFI\xfb", 4))
-		*format = "qcow2";
-	else if (!memcmp(m, "KDMV", 4))
-		*format = "vmdk";
-	else if (!memcmp(m, "vhdxfile", 8))
-		*format = "vhdx";
-	else if (!memcmp(m, "QED\0", 4))
-		*format = "qed";
-	else if (!memcmp(m + 0x40, "\x7f\x10\xda\xbe", 4))
-		*format = "vdi";
-	else
-		*format = "raw"; /* explicit, so qemu never probes a raw guest disk */
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return img_format(path, format, err);
 }
 
 /* ---- the guest ---- */

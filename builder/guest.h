@@ -28,7 +28,8 @@
 #include "util.h"
 
 /* The qemu format name of a disk image from its magic: "qcow2", "vmdk",
- * "vdi", "vhdx", "qed", else "raw". Fails if the file cannot be read. */
+ * "vdi", "vhdx", "qed", else "raw". Fails if the file cannot be read. For
+ * jeos's own images: a user's goes through img_check() first. */
 int guest_image_format(const char *path, const char **format,
 		       struct jeos_error *err);
 

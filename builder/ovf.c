@@ -37,6 +37,9 @@
 
 /* A descriptor or manifest bigger than this is not one. */
 #define MAX_TEXT_MEMBER (16u << 20)
+/* Files in a package, manifest lines, References, disks, hardware items:
+ * an appliance has a handful; the checks compare them pairwise. */
+#define MAX_PACKAGE_FILES 1024
 /* The ustar size field: 11 octal digits. */
 #define USTAR_MAX_SIZE 077777777777ULL
 
@@ -603,6 +606,8 @@ struct member {
 struct package {
 	const char *path;          /* as the user named it */
 	char *dir;                 /* an .ovf's directory; NULL for an OVA */
+	uint64_t unread;           /* an OVA: bytes its members may still yield
+				    * (no more than the archive holds) */
 	char *ovf_name, *mf_name;
 	struct strbuf ovf, mf;
 	struct mf_entry *entries;
@@ -646,8 +651,14 @@ static const struct member *find_member(const struct package *p, const char *nam
  * and virt-v2v read them (a CR before the LF is allowed). */
 static int parse_manifest(struct package *p, struct jeos_error *err)
 {
-	const char *line = p->mf.buf, *end = p->mf.buf + p->mf.len;
+	const char *line, *end;
 
+	if (!p->mf.len)
+		return jeos_fail(err, JEOS_EXIT_USAGE,
+				 "%s: the manifest %s is empty: it must list the package's files",
+				 p->path, p->mf_name);
+	line = p->mf.buf;
+	end = p->mf.buf + p->mf.len;
 	for (unsigned lineno = 1; line < end; lineno++) {
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
 		const char *le = eol ? eol : end, *next = eol ? eol + 1 : end;
@@ -669,22 +680,32 @@ static int parse_manifest(struct package *p, struct jeos_error *err)
 		    hash_alg_from_name(line, (size_t)(open - line), &e.alg) < 0 ||
 		    hex_len != hash_hex_len(e.alg) ||
 		    strspn(close + 3, "0123456789abcdefABCDEF") < hex_len)
-			return jeos_fail(err, JEOS_EXIT_FAILED,
+			return jeos_fail(err, JEOS_EXIT_USAGE,
 					 "%s: %s:%u: expected \"SHA256(file)= hex digest\" "
 					 "(or SHA1, SHA512)", p->path, p->mf_name, lineno);
 		e.name = xstrndup(open + 1, (size_t)(close - open - 1));
 		for (size_t i = 0; i < hex_len; i++)
 			e.hex[i] = (char)tolower((unsigned char)close[3 + i]);
 		if (find_entry(p, e.name)) {
-			jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s:%u: %s is listed twice",
+			jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s:%u: %s is listed twice",
 				  p->path, p->mf_name, lineno, e.name);
 			free(e.name);
 			return -1;
+		}
+		if (p->nr_entries == MAX_PACKAGE_FILES) {
+			free(e.name);
+			return jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s lists over %u files: "
+					 "not an appliance's manifest", p->path, p->mf_name,
+					 MAX_PACKAGE_FILES);
 		}
 		ALLOC_GROW(p->entries, p->nr_entries + 1, p->alloc_entries);
 		p->entries[p->nr_entries++] = e;
 		line = next;
 	}
+	if (!p->nr_entries)
+		return jeos_fail(err, JEOS_EXIT_USAGE,
+				 "%s: the manifest %s lists no files (only blank lines)",
+				 p->path, p->mf_name);
 	return 0;
 }
 
@@ -730,8 +751,25 @@ static int archive_failed(const struct package *p, const char *name,
 {
 	const char *msg = archive_error_string(a);
 
-	return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s%s%s", p->path,
+	return jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s%s%s", p->path,
 			 name ? name : "", name ? ": " : "", msg ? msg : "read error");
+}
+
+/* archive_read_data, bounded: the members together yield no more bytes
+ * than the archive holds (a sparse member would otherwise expand to
+ * exabytes of zeroes to hash). */
+static la_ssize_t read_member_data(struct package *p, struct archive *a, const char *name,
+				   void *buf, size_t len, struct jeos_error *err)
+{
+	la_ssize_t n = archive_read_data(a, buf, len);
+
+	if (n < 0)
+		return archive_failed(p, name, a, err);
+	if ((uint64_t)n > p->unread)
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s yields more data than the "
+				 "archive holds (a sparse member): refused", p->path, name);
+	p->unread -= (uint64_t)n;
+	return n;
 }
 
 /* The current member into sb: a descriptor or manifest. */
@@ -741,14 +779,14 @@ static int read_text_member(struct package *p, struct archive *a, const char *na
 	char chunk[1 << 16];
 	la_ssize_t n;
 
-	while ((n = archive_read_data(a, chunk, sizeof(chunk))) > 0) {
+	while ((n = read_member_data(p, a, name, chunk, sizeof(chunk), err)) > 0) {
 		if (sb->len + (size_t)n > MAX_TEXT_MEMBER)
-			return jeos_fail(err, JEOS_EXIT_FAILED,
+			return jeos_fail(err, JEOS_EXIT_USAGE,
 					 "%s: %s is over %u MiB: not a descriptor or manifest",
 					 p->path, name, MAX_TEXT_MEMBER >> 20);
 		strbuf_add(sb, chunk, (size_t)n);
 	}
-	return n < 0 ? archive_failed(p, name, a, err) : 0;
+	return n < 0 ? -1 : 0;
 }
 
 static int read_ova_member(struct package *p, struct archive *a, const char *name,
@@ -763,7 +801,7 @@ static int read_ova_member(struct package *p, struct archive *a, const char *nam
 		char **slot = is_ovf ? &p->ovf_name : &p->mf_name;
 
 		if (*slot)
-			return jeos_fail(err, JEOS_EXIT_FAILED, "%s: two %s files: %s and %s",
+			return jeos_fail(err, JEOS_EXIT_USAGE, "%s: two %s files: %s and %s",
 					 p->path, is_ovf ? "descriptor (.ovf)" : "manifest (.mf)",
 					 *slot, name);
 		*slot = xstrdup(name);
@@ -781,22 +819,88 @@ static int read_ova_member(struct package *p, struct archive *a, const char *nam
 		return 0;
 	member_begin(p, &mh, name, p->mf_name != NULL);
 	/* a member the manifest does not list is reported, not read */
-	while (mh.algs && (n = archive_read_data(a, chunk, sizeof(chunk))) > 0)
+	while (mh.algs && (n = read_member_data(p, a, name, chunk, sizeof(chunk), err)) > 0)
 		member_update(&mh, chunk, (size_t)n);
 	member_end(&mh);
-	return n < 0 ? archive_failed(p, name, a, err) : 0;
+	return n < 0 ? -1 : 0;
+}
+
+/* FILE, opened to be read: a regular file only (never waiting on a FIFO,
+ * a device or a socket), and with nofollow not through a symlink. -1
+ * with err filled and errno kept (ENOENT: missing). */
+static int open_regular(const struct package *p, const char *file, int nofollow,
+			uint64_t *size, struct jeos_error *err)
+{
+	int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	int saved = errno;
+	struct stat st;
+
+	if (fd < 0) {
+		if (saved == ELOOP)
+			jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s is a symbolic link: an OVF "
+				  "package is read from regular files only", p->path, file);
+		else
+			jeos_fail(err, JEOS_EXIT_USAGE, "cannot open %s: %s", file, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s is not a regular file (a FIFO, device "
+			  "or directory): an OVF package is read from regular files only",
+			  p->path, file);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (size)
+		*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+/* A descriptor or manifest file into sb, at most MAX_TEXT_MEMBER bytes. */
+static int read_text_file(const struct package *p, const char *file, int nofollow,
+			  struct strbuf *sb, struct jeos_error *err)
+{
+	char chunk[1 << 16];
+	ssize_t n;
+	int fd = open_regular(p, file, nofollow, NULL, err);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		if (sb->len + (size_t)n > MAX_TEXT_MEMBER) {
+			close(fd);
+			return jeos_fail(err, JEOS_EXIT_USAGE,
+					 "%s is over %u MiB: not a descriptor or manifest", file,
+					 MAX_TEXT_MEMBER >> 20);
+		}
+		strbuf_add(sb, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		int saved = errno;
+		close(fd);
+		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", file, strerror(saved));
+	}
+	close(fd);
+	return 0;
 }
 
 static int read_ova(struct package *p, struct jeos_error *err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
+	int fd = open_regular(p, p->path, 0, &p->unread, err);
 	int r, ret = -1;
 
 	if (!a)
 		abort();
+	if (fd < 0)
+		goto out;
+	/* tar only, no decompression filter: nothing expands */
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_open_filename(a, p->path, 64 * 1024) != ARCHIVE_OK) {
+	    archive_read_open_fd(a, fd, 64 * 1024) != ARCHIVE_OK) {
 		/* a wrong format is ARCHIVE_ERRNO_FILE_FORMAT: EILSEQ (see deb.c) */
 		if (archive_errno(a) > 0 && archive_errno(a) != EILSEQ)
 			jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", p->path,
@@ -812,6 +916,11 @@ static int read_ova(struct package *p, struct jeos_error *err)
 			continue;
 		if (str_has_prefix(name, "./"))
 			name += 2;
+		if (p->nr_members == MAX_PACKAGE_FILES) {
+			jeos_fail(err, JEOS_EXIT_USAGE, "%s: over %u files: not an appliance",
+				  p->path, MAX_PACKAGE_FILES);
+			goto out;
+		}
 		if (read_ova_member(p, a, name, err) < 0)
 			goto out;
 	}
@@ -820,12 +929,14 @@ static int read_ova(struct package *p, struct jeos_error *err)
 		goto out;
 	}
 	if (!p->ovf_name) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "%s: no .ovf descriptor in the archive", p->path);
+		jeos_fail(err, JEOS_EXIT_USAGE, "%s: no .ovf descriptor in the archive", p->path);
 		goto out;
 	}
 	ret = 0;
 out:
 	archive_read_free(a);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
@@ -838,18 +949,13 @@ static int read_ovf(struct package *p, struct jeos_error *err)
 
 	p->dir = slash ? xstrndup(p->path, (size_t)(slash - p->path)) : xstrdup(".");
 	p->ovf_name = xstrdup(slash ? slash + 1 : p->path);
-	if (strbuf_read_file(&p->ovf, p->path) < 0)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", p->path,
-				 strerror(errno));
-	if (p->ovf.len > MAX_TEXT_MEMBER)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "%s is over %u MiB: not a descriptor",
-				 p->path, MAX_TEXT_MEMBER >> 20);
+	if (read_text_file(p, p->path, 0, &p->ovf, err) < 0)
+		return -1;
 	p->mf_name = xasprintf("%.*s.mf", (int)(strlen(p->ovf_name) - 4), p->ovf_name);
 	mf_path = xasprintf("%s/%s", p->dir, p->mf_name);
-	if (strbuf_read_file(&p->mf, mf_path) < 0) {
+	if (read_text_file(p, mf_path, 1, &p->mf, err) < 0) {
 		if (errno != ENOENT)
-			return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s",
-					 mf_path, strerror(errno));
+			return -1;
 		free(p->mf_name);
 		p->mf_name = NULL;
 	} else if (parse_manifest(p, err) < 0) {
@@ -862,7 +968,8 @@ static int read_ovf(struct package *p, struct jeos_error *err)
 }
 
 /* A file beside an .ovf: hashed if it exists, else left for the check
- * to report. Names come from the descriptor or manifest: no "..". */
+ * to report. Names come from the descriptor or manifest: a file name in
+ * the package's directory (ovftool's packages are flat), no path. */
 static int hash_beside(struct package *p, const char *name, struct jeos_error *err)
 {
 	CLEANUP_FREE char *file = NULL;
@@ -873,16 +980,13 @@ static int hash_beside(struct package *p, const char *name, struct jeos_error *e
 
 	if (find_member(p, name))
 		return 0;
-	if (*name == '/' || !strcmp(name, "..") || str_has_prefix(name, "../") ||
-	    strstr(name, "/../") || str_has_suffix(name, "/.."))
-		return jeos_fail(err, JEOS_EXIT_FAILED,
-				 "%s: %s points outside the package's directory", p->path, name);
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: \"%s\" is not a file name in the "
+				 "package's directory: refused", p->path, name);
 	file = xasprintf("%s/%s", p->dir, name);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(p, file, 1, NULL, err);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : jeos_fail(err, JEOS_EXIT_FAILED,
-						       "cannot open %s: %s", file,
-						       strerror(errno));
+		return errno == ENOENT ? 0 : -1;
 	/* beside an .ovf the manifest is known: there or not */
 	member_begin(p, &mh, name, 1);
 	while (mh.algs && ((n = read(fd, chunk, sizeof(chunk))) > 0 ||
@@ -1073,31 +1177,83 @@ static void print_summary(xmlXPathContextPtr ctx, FILE *out)
 	print_items(ctx, out);
 }
 
+/* SAX callback at a <!DOCTYPE>: the parse stops there. An OVF descriptor
+ * has no DTD, and a DTD is how entities come in (nested ones expanding to
+ * gigabytes, external ones naming host files). */
+static void stop_at_dtd(void *ctx, const xmlChar *name, const xmlChar *external_id,
+			const xmlChar *system_id)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+
+	(void)name, (void)external_id, (void)system_id;
+	*(int *)ctxt->_private = 1;
+	xmlStopParser(ctxt);
+}
+
+/* The descriptor, parsed offline (XML_PARSE_NONET, no DTD, no XInclude,
+ * libxml2's default size limits). */
 static xmlDocPtr parse_descriptor(const struct package *p, struct jeos_error *err)
 {
-	xmlDocPtr doc = xmlReadMemory(p->ovf.buf, (int)p->ovf.len, p->ovf_name, NULL,
-				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	xmlDocPtr doc;
+	xmlNodePtr root;
 	const xmlError *e;
+	int dtd = 0;
 
-	if (!doc) {
-		e = xmlGetLastError();
+	if (!ctxt)
+		abort();
+	ctxt->sax->internalSubset = stop_at_dtd;
+	ctxt->_private = &dtd;
+	doc = xmlCtxtReadMemory(ctxt, p->ovf.buf, (int)p->ovf.len, p->ovf_name, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	e = xmlCtxtGetLastError(ctxt);
+	root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (dtd) {
+		jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s has a DTD (<!DOCTYPE>): refused, an OVF "
+			  "descriptor has none (entities could expand without bound or name "
+			  "host files)", p->path, p->ovf_name);
+	} else if (!doc) {
 		/* libxml2's message ends in a newline */
-		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s:%d: malformed XML: %.*s", p->path,
+		jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s:%d: malformed XML: %.*s", p->path,
 			  p->ovf_name, e ? e->line : 0,
 			  e && e->message ? (int)strcspn(e->message, "\n") : 12,
 			  e && e->message ? e->message : "cannot parse");
-		return NULL;
-	}
-	if (!root || !xmlStrEqual(root->name, BAD_CAST "Envelope") || !root->ns ||
-	    !xmlStrEqual(root->ns->href, BAD_CAST OVF_NS)) {
-		jeos_fail(err, JEOS_EXIT_FAILED,
+	} else if (!root || !xmlStrEqual(root->name, BAD_CAST "Envelope") || !root->ns ||
+		   !xmlStrEqual(root->ns->href, BAD_CAST OVF_NS)) {
+		jeos_fail(err, JEOS_EXIT_USAGE,
 			  "%s: %s: not an OVF 1.x descriptor (expected an Envelope in "
 			  "namespace %s)", p->path, p->ovf_name, OVF_NS);
-		xmlFreeDoc(doc);
-		return NULL;
+	} else {
+		xmlFreeParserCtxt(ctxt);
+		return doc;
 	}
-	return doc;
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return NULL;
+}
+
+/* The summary and the checks compare References, disks and hardware items
+ * pairwise: a descriptor with thousands of them is refused. */
+static int check_counts(const struct package *p, xmlXPathContextPtr ctx,
+			struct jeos_error *err)
+{
+	static const char *const what[] = {
+		"/ovf:Envelope/ovf:References/ovf:File",
+		"/ovf:Envelope/ovf:DiskSection/ovf:Disk",
+		VHS "/ovf:Item",
+	};
+
+	for (size_t i = 0; i < NR(what); i++) {
+		xmlXPathObjectPtr o = xp_nodes(ctx, what[i]);
+		size_t n = nr_nodes(o);
+
+		xmlXPathFreeObject(o);
+		if (n > MAX_PACKAGE_FILES)
+			return jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s has %zu %s elements, over "
+					 "the %u jeos reads", p->path, p->ovf_name, n,
+					 strrchr(what[i], ':') + 1, MAX_PACKAGE_FILES);
+	}
+	return 0;
 }
 
 /* Hashes what an .ovf's package holds beside it: every file the descriptor
@@ -1183,7 +1339,7 @@ int ovf_inspect(const char *path, FILE *out, struct jeos_error *err)
 	    xmlXPathRegisterNs(ctx, BAD_CAST "vssd", BAD_CAST VSSD_NS) ||
 	    xmlXPathRegisterNs(ctx, BAD_CAST "vmw", BAD_CAST VMW_NS))
 		abort();
-	if (p.dir && hash_referenced(&p, ctx, err) < 0)
+	if (check_counts(&p, ctx, err) < 0 || (p.dir && hash_referenced(&p, ctx, err) < 0))
 		goto out;
 	fprintf(out, "package:      %s\n", path);
 	print_summary(ctx, out);

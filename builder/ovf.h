@@ -82,7 +82,13 @@ int ova_write(const char *path, const char *dir, const char *const files[], size
  * capacity) and NICs (type, network), then checks the manifest NAME.mf:
  * every file of the package must be listed and match its digest, and
  * every listed file must be there. Returns -1 with err naming each file
- * that failed; a package without a manifest is reported, not an error. */
+ * that failed (JEOS_EXIT_FAILED); a package without a manifest is
+ * reported, not an error. The package is untrusted: it fails at once with
+ * JEOS_EXIT_USAGE, reading nothing else, for a file that is not a regular
+ * one (a FIFO, a device, a symlink beside an .ovf), a name that is not a
+ * plain file name, a descriptor or manifest over 16 MiB, OVA members
+ * yielding more bytes than the archive holds, over 1024 files, References,
+ * disks or items, a DTD, an empty manifest, malformed XML. */
 int ovf_inspect(const char *path, FILE *out, struct jeos_error *err);
 
 #endif

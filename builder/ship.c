@@ -11,6 +11,7 @@
 
 #include <zstd.h>
 
+#include "imgcheck.h"
 #include "libvirt.h"
 #include "vmdk.h"
 
@@ -289,27 +290,6 @@ int ship_formats(const char *dir, const char *raw, const struct ship_spec *s,
 	return 0;
 }
 
-/* raw, qcow2 or vmdk, by the first bytes (never by qemu-img's probing,
- * which guesses raw for anything it does not know). */
-static const char *disk_format(const char *path, struct jeos_error *err)
-{
-	unsigned char magic[4] = { 0 };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, magic, sizeof(magic));
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0) {
-		jeos_fail(err, JEOS_EXIT_USAGE, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (n == 4 && !memcmp(magic, "QFI\xfb", 4))
-		return "qcow2";
-	if (n == 4 && !memcmp(magic, "KDMV", 4))
-		return "vmdk";
-	return "raw";
-}
-
 /* OUTPUT's format from its name: NAME.raw.zst, NAME.qcow2, ... */
 static unsigned format_of_output(const char *output, char **stem)
 {
@@ -332,7 +312,8 @@ int ship_convert(const char *input, const char *output, struct ship_spec *s,
 	CLEANUP_FREE char *stem = NULL, *out_dir = NULL, *in_abs = NULL;
 	CLEANUP_FREE char *raw = NULL, *raw_path = NULL;
 	struct outputs outs = { 0 };
-	const char *scratch, *in_fmt;
+	struct img_info in;
+	const char *scratch;
 	unsigned fmt = format_of_output(output, &stem);
 	int rc = -1;
 
@@ -340,11 +321,13 @@ int ship_convert(const char *input, const char *output, struct ship_spec *s,
 		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: the output's name says its format: "
 				 "NAME.raw, .raw.zst, .qcow2, .vmdk, .ovf or .ova", output);
 	}
-	if (!(in_fmt = disk_format(input, err)) || !(in_abs = realpath(input, NULL))) {
-		if (!in_fmt)
-			return -1;
+	if (img_check(input, &in, err) < 0)
+		return -1;
+	if (strcmp(in.format, "raw") && strcmp(in.format, "qcow2") && strcmp(in.format, "vmdk"))
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s is a %s image: jeos convert reads "
+				 "raw, qcow2 and vmdk", input, in.format);
+	if (!(in_abs = realpath(input, NULL)))
 		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: %s", input, strerror(errno));
-	}
 	out_dir = strrchr(output, '/') ? xstrndup(output, (size_t)(strrchr(output, '/') - output))
 				       : xstrdup(".");
 	if (!(scratch = scratch_create(out_dir, ".jeos-convert", err)))
@@ -356,16 +339,14 @@ int ship_convert(const char *input, const char *output, struct ship_spec *s,
 	s->libvirt = 0;
 	raw = xasprintf("%s.raw", stem);
 	raw_path = xasprintf("%s/%s", scratch, raw);
-	if (!strcmp(in_fmt, "raw") && fmt != FMT_RAW) {
+	if (!strcmp(in.format, "raw") && fmt != FMT_RAW) {
 		if (symlink(in_abs, raw_path) < 0) {
 			jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", raw_path, strerror(errno));
 			goto out;
 		}
 	} else {
-		char *argv[] = { "qemu-img", "convert", "-q", "-f", (char *)in_fmt, "-O", "raw",
-				 in_abs, raw_path, NULL };
-		log_info("reading %s (%s)", input, in_fmt);
-		if (run_program(argv, err) < 0)
+		log_info("reading %s (%s)", input, in.format);
+		if (img_convert_to_raw(in_abs, &in, raw_path, err) < 0)
 			goto out;
 	}
 	if (ship_formats(scratch, raw, s, &outs, err) < 0)

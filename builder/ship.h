@@ -51,7 +51,8 @@ void ship_spec_release(struct ship_spec *s);
 int ship_formats(const char *dir, const char *raw, const struct ship_spec *s,
 		 struct outputs *outs, struct jeos_error *err);
 
-/* `jeos convert`: INPUT (raw, qcow2 or vmdk) to OUTPUT, whose name gives
+/* `jeos convert`: INPUT (raw, qcow2 or vmdk, passed by img_check(): an
+ * image naming another file is refused) to OUTPUT, whose name gives
  * the format (NAME.qcow2, NAME.ova, ...; NAME.ovf writes NAME.ovf, NAME.mf
  * and NAME-disk1.vmdk beside each other). s gives the hardware and product;
  * base, formats and libvirt are set here. Nothing appears under a final

@@ -515,8 +515,36 @@ int run_program_logged(char *const argv[], const char *log, struct jeos_error *e
 	return run_program_io(argv, NULL, log, err);
 }
 
-int run_program_io(char *const argv[], const char *input, const char *log,
-		   struct jeos_error *err)
+/* Waits for pid; after `seconds` (0: never) kills it. Returns its status,
+ * or -1 with err filled (timed out, waitpid failed). */
+static int wait_bounded(pid_t pid, const char *name, unsigned seconds, struct jeos_error *err)
+{
+	double deadline = now_seconds() + seconds;
+	int status;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &status, seconds ? WNOHANG : 0);
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "waitpid: %s", strerror(errno));
+		if (r == 0 && now_seconds() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return jeos_fail(err, JEOS_EXIT_FAILED, "%s did not finish within %u s: killed",
+					 name, seconds);
+		}
+		if (r == 0)
+			nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
+	}
+}
+
+/* The one way jeos runs a program: stdin from INPUT, output to LOG (NULL:
+ * inherited), killed after `seconds` (0: no bound). */
+static int run_child(char *const argv[], const char *input, const char *log, unsigned seconds,
+		     struct jeos_error *err)
 {
 	int status;
 	pid_t pid = fork();
@@ -537,9 +565,8 @@ int run_program_io(char *const argv[], const char *input, const char *log,
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return jeos_fail(err, JEOS_EXIT_FAILED, "waitpid: %s", strerror(errno));
+	if ((status = wait_bounded(pid, argv[0], seconds, err)) < 0)
+		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "%s failed (%s %d)", argv[0],
 			  WIFEXITED(status) ? "exit" : "signal",
@@ -621,6 +648,17 @@ void strbuf_add_sh_quoted(struct strbuf *sb, const char *s)
 		else
 			strbuf_addch(sb, *s);
 	strbuf_addch(sb, '\'');
+}
+
+int run_program_io(char *const argv[], const char *input, const char *log,
+		   struct jeos_error *err)
+{
+	return run_child(argv, input, log, 0, err);
+}
+
+int run_program_bounded(char *const argv[], unsigned seconds, struct jeos_error *err)
+{
+	return run_child(argv, NULL, NULL, seconds, err);
 }
 
 int str_has_prefix(const char *s, const char *prefix)

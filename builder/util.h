@@ -148,6 +148,9 @@ int run_program_logged(char *const argv[], const char *log, struct jeos_error *e
 /* The same with stdin read from the file INPUT (NULL: inherited). */
 int run_program_io(char *const argv[], const char *input, const char *log,
 		   struct jeos_error *err);
+/* run_program, killing the program if it has not exited after `seconds`
+ * (for programs reading untrusted input, which might never finish). */
+int run_program_bounded(char *const argv[], unsigned seconds, struct jeos_error *err);
 
 /* Runs argv and collects at most `max` bytes of its stdout into out
  * (stderr discarded, the rest of stdout drained); 0 if it exited 0. */

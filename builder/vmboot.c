@@ -17,6 +17,7 @@
 
 #include "guest.h"
 #include "hash.h"
+#include "imgcheck.h"
 
 /* Sized so an error message (struct jeos_error: 2 KiB) holds them all. */
 #define TAIL_LINES 8
@@ -172,14 +173,14 @@ static int build_argv(const struct vmboot_opts *o, enum vm_accel accel,
 		arg(a, xstrdup(VMBOOT_OVMF));
 	}
 	if (o->image) {
-		const char *format;
+		struct img_info info;
 		CLEANUP_FREE char *path = NULL;
 
-		if (guest_image_format(o->image, &format, err) < 0)
+		if (img_check(o->image, &info, err) < 0)
 			return -1;
 		path = qemu_escape(o->image);
 		arg(a, xstrdup("-drive"));
-		arg(a, xasprintf("file=%s,format=%s,if=virtio,snapshot=on", path, format));
+		arg(a, xasprintf("file=%s,format=%s,if=virtio,snapshot=on", path, info.format));
 	}
 	if (o->kernel) {
 		arg(a, xstrdup("-kernel"));

@@ -86,5 +86,68 @@ expect_fail 2 "memory must be a number of MiB" \
 expect_fail 2 "HWversion must be a VMware hardware version from 4 to 21" \
 	"$JEOS" convert "$in" -o "$T/empty/x.ova" --machine HWversion=3
 expect_fail 2 "the output's name says its format" "$JEOS" convert "$in" -o "$T/empty/x.img"
-expect_fail 2 "cannot read .*/missing.raw" "$JEOS" convert "$T/missing.raw" -o "$T/empty/x.qcow2"
+expect_fail 2 "cannot open .*/missing.raw" "$JEOS" convert "$T/missing.raw" -o "$T/empty/x.qcow2"
 no_outputs "$T/empty"
+
+# Hostile images: each names a host file (a backing file, an external data
+# file, a VMDK extent or parent) that qemu would read into the output or
+# the guest. Refused at once, exit 2, the image and the file named, nothing
+# written, the secret's content nowhere.
+SECRET=jeos-it-secret-$$
+{ printf '%s' "$SECRET"; head -c 1048000 /dev/zero; } > "$T/secret"
+refused() {
+	local t0; t0=$(date +%s%N)
+	expect_fail 2 "$@"
+	[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ] || fail "took over 5 s: $*"
+	! grep -rqF "$SECRET" "$T/out" "$T/err" "$T/empty" || fail "the secret came out: $*"
+	no_outputs "$T/empty"
+}
+mkdir "$T/bad"
+qemu-img create -q -f qcow2 -b "$T/secret" -F raw "$T/bad/backing.qcow2"
+refused "backing.qcow2 names a backing file \"$T/secret\"" \
+	"$JEOS" convert "$T/bad/backing.qcow2" -o "$T/empty/x.raw"
+refused "backing.qcow2 names a backing file" "$JEOS" convert "$T/bad/backing.qcow2" -o "$T/empty/x.ova"
+# qemu-img create empties the data file: made with a copy, refilled after
+cp "$T/secret" "$T/data"
+qemu-img create -q -f qcow2 -o data_file="$T/data",data_file_raw=on "$T/bad/data.qcow2" 1M
+cp "$T/secret" "$T/data"
+refused "data.qcow2 names an external data file \"$T/data\"" \
+	"$JEOS" convert "$T/bad/data.qcow2" -o "$T/empty/x.qcow2"
+# a VMDK sparse header with capacity 0: its descriptor, one sector on,
+# names a FLAT extent anywhere (here the secret), which qemu-img reads
+{
+	printf 'KDMV\001\0\0\0\003\0\0\0'; head -c 8 /dev/zero
+	printf '\200\0\0\0\0\0\0\0\001\0\0\0\0\0\0\0\024\0\0\0\0\0\0\0'
+} > "$T/bad/extent.vmdk"
+truncate -s 512 "$T/bad/extent.vmdk"
+printf '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="monolithicFlat"\n\nRW 2048 FLAT "%s" 0\n' \
+	"$T/secret" >> "$T/bad/extent.vmdk"
+truncate -s 10752 "$T/bad/extent.vmdk"
+qemu-img convert -f vmdk -O raw "$T/bad/extent.vmdk" "$T/leak.raw"
+grep -qF "$SECRET" "$T/leak.raw" || fail "the crafted VMDK does not reach the secret"
+refused "extent.vmdk names an extent file \"$T/secret\"" \
+	"$JEOS" convert "$T/bad/extent.vmdk" -o "$T/empty/x.vmdk"
+# jeos boot opens the same chain: refused before qemu starts
+qemu-img create -q -f vmdk "$T/bad/base.vmdk" 1M
+qemu-img create -q -f vmdk -b base.vmdk -F vmdk "$T/bad/child.vmdk"
+refused "child.vmdk names a parent disk \(parentFileNameHint\) \"base.vmdk\"" \
+	env LIBGUESTFS_BACKEND_SETTINGS=force_tcg "$JEOS" boot "$T/bad/child.vmdk" --timeout 30
+refused "backing.qcow2 names a backing file \"$T/secret\"" \
+	env LIBGUESTFS_BACKEND_SETTINGS=force_tcg "$JEOS" boot "$T/bad/backing.qcow2" --timeout 30
+mkfifo "$T/bad/fifo.qcow2"
+refused "fifo.qcow2 is a FIFO: a disk image must be a regular file" \
+	"$JEOS" convert "$T/bad/fifo.qcow2" -o "$T/empty/x.raw"
+
+# Hostile OVF packages: a FIFO as a referenced file (a read would block
+# forever), an empty manifest, a DTD; each refused with exit 2 at once.
+cp -r "$T/ovf" "$T/fifo-ovf"
+rm "$T/fifo-ovf/p-disk1.vmdk"
+mkfifo "$T/fifo-ovf/p-disk1.vmdk"
+refused "p-disk1.vmdk is not a regular file" timeout 10 "$JEOS" inspect "$T/fifo-ovf/p.ovf"
+cp -r "$T/ovf" "$T/empty-mf"
+: > "$T/empty-mf/p.mf"
+refused "the manifest p.mf is empty" "$JEOS" inspect "$T/empty-mf/p.ovf"
+cp -r "$T/ovf" "$T/dtd"
+sed -i "1a <!DOCTYPE Envelope [<!ENTITY s SYSTEM \"file://$T/secret\">]>" "$T/dtd/p.ovf"
+sed -i '0,/<Info>/s||<Info>\&s;|' "$T/dtd/p.ovf"
+refused "p.ovf has a DTD" "$JEOS" inspect "$T/dtd/p.ovf"

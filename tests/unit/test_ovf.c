@@ -442,6 +442,7 @@ static void assert_contains(const char *text, const char *want)
 		fail_msg("expected \"%s\" in:\n%s", want, text);
 }
 
+/* The verdict on a package that does not check out: exit 1. */
 static void expect_inspect_error(const char *path, const char *want)
 {
 	struct jeos_error err = { 0 };
@@ -451,6 +452,23 @@ static void expect_inspect_error(const char *path, const char *want)
 		fail_msg("%s checked out, expected an error with \"%s\":\n%s", path, want, text);
 	assert_int_equal(err.code, JEOS_EXIT_FAILED);
 	assert_contains(err.msg, want);
+}
+
+/* A package jeos refuses to read: exit 2, at once (a FIFO is never waited
+ * on), and no secret from the host in the message. */
+static void expect_inspect_refused(const char *path, const char *want)
+{
+	struct jeos_error err = { 0 };
+	double t0 = now_seconds();
+	char *text = inspect(path, &err);
+
+	if (text)
+		fail_msg("%s checked out, expected it refused with \"%s\":\n%s", path, want, text);
+	assert_true(now_seconds() - t0 < 1.0);
+	assert_int_equal(err.code, JEOS_EXIT_USAGE);
+	assert_contains(err.msg, want);
+	if (strstr(err.msg, "root:"))
+		fail_msg("a host file leaked into: %s", err.msg);
 }
 
 static void test_inspect_ova(void **state)
@@ -548,12 +566,149 @@ static void test_inspect_not_a_package(void **state)
 	char *dir = test_tmpdir(), *path = xasprintf("%s/junk.ova", dir);
 
 	test_shf("echo 'just text' > '%s'", path);
-	expect_inspect_error(path, "not an OVA");
+	expect_inspect_refused(path, "not an OVA");
 	free(path);
 	path = xasprintf("%s/junk.ovf", dir);
 	test_shf("echo '<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/2\"/>' > '%s'", path);
-	expect_inspect_error(path, "not an OVF 1.x descriptor");
+	expect_inspect_refused(path, "not an OVF 1.x descriptor");
 	free(path);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* Only regular files in the package's directory are read: a FIFO (which
+ * would block the read forever), a symlink, a path are refused. */
+static void test_inspect_reads_only_regular_files_beside(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), *ova = make_package(dir, "x.ova", NULL, 0);
+	char *ovf = xasprintf("%s/x.ovf", dir), *fifo = xasprintf("%s/fifo.ova", dir);
+
+	test_shf("cd '%s' && mv disk.vmdk disk.real && mkfifo disk.vmdk", dir);
+	expect_inspect_refused(ovf, "disk.vmdk is not a regular file");
+	test_shf("cd '%s' && rm disk.vmdk && ln -s /etc/passwd disk.vmdk", dir);
+	expect_inspect_refused(ovf, "disk.vmdk is a symbolic link");
+	test_shf("cd '%s' && rm disk.vmdk && mv disk.real disk.vmdk && mv x.mf x.mf.real && "
+		 "mkfifo x.mf", dir);
+	expect_inspect_refused(ovf, "x.mf is not a regular file");
+	test_shf("cd '%s' && rm x.mf && mv x.mf.real x.mf && "
+		 "sed -i 's|ovf:href=\"disk.vmdk\"|ovf:href=\"../../etc/passwd\"|' x.ovf", dir);
+	expect_inspect_refused(ovf, "\"../../etc/passwd\" is not a file name in the package's "
+			       "directory");
+	test_shf("cd '%s' && sed -i 's|ovf:href=\"../../etc/passwd\"|ovf:href=\"/etc/passwd\"|' "
+		 "x.ovf", dir);
+	expect_inspect_refused(ovf, "\"/etc/passwd\" is not a file name");
+	/* the package itself */
+	test_shf("mkfifo '%s'", fifo);
+	expect_inspect_refused(fifo, "fifo.ova is not a regular file");
+	test_shf("cd '%s' && rm x.ovf && mkfifo x.ovf", dir);
+	expect_inspect_refused(ovf, "x.ovf is not a regular file");
+	free(fifo);
+	free(ovf);
+	free(ova);
+	test_rmrf(dir);
+	free(dir);
+}
+
+static void test_inspect_empty_manifest(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), *ova = make_package(dir, "x.ova", NULL, 0);
+	char *ovf = xasprintf("%s/x.ovf", dir);
+
+	test_shf(": > '%s/x.mf'", dir);
+	expect_inspect_refused(ovf, "the manifest x.mf is empty");
+	test_shf("printf '\\n \\r\\n\\n' > '%s/x.mf'", dir);
+	expect_inspect_refused(ovf, "the manifest x.mf lists no files");
+	/* the same inside an OVA */
+	test_shf("cd '%s' && : > x.mf && tar --format=ustar -cf empty-mf.ova x.ovf x.mf disk.vmdk",
+		 dir);
+	free(ova);
+	ova = xasprintf("%s/empty-mf.ova", dir);
+	expect_inspect_refused(ova, "the manifest x.mf is empty");
+	free(ovf);
+	free(ova);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* A descriptor with a DTD is refused before any entity is expanded or
+ * loaded: nested entities (a billion laughs) and an external one. */
+static void test_inspect_refuses_dtd(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), *ova = make_package(dir, "x.ova", NULL, 0);
+	char *ovf = xasprintf("%s/x.ovf", dir);
+	char *orig = test_read_file(ovf);
+	struct strbuf laughs = STRBUF_INIT;
+	FILE *f;
+
+	strbuf_addstr(&laughs, "<!DOCTYPE Envelope [<!ENTITY l0 \"lol\">");
+	for (int i = 1; i < 10; i++)
+		strbuf_addf(&laughs, "<!ENTITY l%d \"&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;"
+			    "&l%d;\">", i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+			    i - 1, i - 1);
+	strbuf_addstr(&laughs, "]>\n");
+	f = fopen(ovf, "w");
+	assert_non_null(f);
+	fputs(laughs.buf, f);
+	fputs(strstr(orig, "<Envelope"), f);
+	assert_int_equal(fclose(f), 0);
+	test_shf("sed -i '0,/<Info>/s||<Info>\\&l9;|' '%s'", ovf);
+	test_shf("grep -q '<Info>&l9;' '%s'", ovf);
+	expect_inspect_refused(ovf, "x.ovf has a DTD (<!DOCTYPE>): refused");
+
+	f = fopen(ovf, "w");
+	assert_non_null(f);
+	fputs("<?xml version=\"1.0\"?>\n<!DOCTYPE Envelope SYSTEM \"file:///etc/passwd\" "
+	      "[<!ENTITY pw SYSTEM \"file:///etc/passwd\">]>\n", f);
+	fputs(strstr(orig, "<Envelope"), f);
+	assert_int_equal(fclose(f), 0);
+	test_shf("sed -i '0,/<Info>/s||<Info>\\&pw;|' '%s'", ovf);
+	expect_inspect_refused(ovf, "x.ovf has a DTD");
+	strbuf_release(&laughs);
+	free(orig);
+	free(ovf);
+	free(ova);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* An OVA's members yield no more than the archive holds: a sparse member
+ * of 4 GiB in a 20 KiB archive is refused, not hashed for minutes. */
+static void test_inspect_sparse_member_bounded(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), *ova = make_package(dir, "x.ova", NULL, 0);
+	char *sparse = xasprintf("%s/sparse.ova", dir);
+
+	test_shf("cd '%s' && rm disk.vmdk && truncate -s 4G disk.vmdk && printf x | "
+		 "dd of=disk.vmdk bs=1 seek=4000000000 conv=notrunc status=none && "
+		 "tar --sparse --format=pax -cf sparse.ova x.ovf x.mf disk.vmdk", dir);
+	expect_inspect_refused(sparse, "disk.vmdk yields more data than the archive holds");
+	free(sparse);
+	free(ova);
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* Thousands of manifest lines or References are refused (the checks
+ * compare them pairwise). */
+static void test_inspect_too_many_files(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir(), *ova = make_package(dir, "x.ova", NULL, 0);
+	char *ovf = xasprintf("%s/x.ovf", dir);
+
+	test_shf("cd '%s' && for i in $(seq 1100); do printf 'SHA256(f%%d)= %%064d\\n' $i 0; "
+		 "done >> x.mf", dir);
+	expect_inspect_refused(ovf, "x.mf lists over 1024 files");
+	test_shf("cd '%s' && head -n 2 x.mf > x.mf.2 && mv x.mf.2 x.mf && "
+		 "refs=$(for i in $(seq 1100); do printf '<File ovf:href=\"f%%d\" ovf:id=\"f%%d\"/>' "
+		 "$i $i; done) && sed -i \"s|<References>|<References>$refs|\" x.ovf", dir);
+	expect_inspect_refused(ovf, "x.ovf has 1101 File elements, over the 1024");
+	free(ovf);
+	free(ova);
 	test_rmrf(dir);
 	free(dir);
 }
@@ -573,6 +728,11 @@ int main(void)
 		cmocka_unit_test(test_inspect_ova_with_unlisted_file),
 		cmocka_unit_test(test_inspect_ovf_beside_its_files),
 		cmocka_unit_test(test_inspect_not_a_package),
+		cmocka_unit_test(test_inspect_reads_only_regular_files_beside),
+		cmocka_unit_test(test_inspect_empty_manifest),
+		cmocka_unit_test(test_inspect_refuses_dtd),
+		cmocka_unit_test(test_inspect_sparse_member_bounded),
+		cmocka_unit_test(test_inspect_too_many_files),
 	};
 	return cmocka_run_group_tests_name("ovf", tests, NULL, NULL);
 }
