@@ -346,9 +346,8 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 
 		progress("unpack", i + 1, set->nr, "%s", p->name);
 		strbuf_reset(&list);
-		if (deb_open(&d, p->path, err) < 0)
-			goto out;
-		if (copy_data(&w, d, &list, err) < 0 ||
+		if (deb_open(&d, p->path, err) < 0 ||
+		    copy_data(&w, d, &list, err) < 0 ||
 		    write_info(&w, d, arch, &list, err) < 0) {
 			jeos_error_prefix(err, "%s: ", p->name);
 			deb_close(d);
