@@ -581,6 +581,9 @@ int ova_write(const char *path, const char *dir, const char *const files[], size
 	}
 	ret = commit_file(&tmp, path, err);
 out:
+	/* failed: not padded out to the member's declared size */
+	if (a && ret < 0)
+		archive_write_fail(a);
 	if (a)
 		archive_write_free(a);
 	return ret;

@@ -190,6 +190,10 @@ static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 			member_name(&link, de.hardlink);
 			archive_entry_set_hardlink(e, link.buf);
 		}
+		/* only a file's own content is copied: whatever else declares a
+		 * size would be padded out with zeros */
+		if (!S_ISREG(de.mode) || de.hardlink)
+			archive_entry_set_size(e, 0);
 		rc = archive_write_header(w->a, e) == ARCHIVE_OK ? 0 : archive_fail(w, err);
 		archive_entry_free(e);
 		w->stats->entries++;
