@@ -1,8 +1,6 @@
 /* assemble.c - see assemble.h. */
 #include "assemble.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
