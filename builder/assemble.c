@@ -424,6 +424,20 @@ static int copy_tree(struct guest *gu, const char *dir, const char *work_dir,
 	return 0;
 }
 
+/* tar_in's compress option for an <archive> named so; NULL: a plain tar. */
+static const char *archive_compression(const char *name)
+{
+	if (str_has_suffix(name, ".gz") || str_has_suffix(name, ".tgz"))
+		return "gzip";
+	if (str_has_suffix(name, ".xz"))
+		return "xz";
+	if (str_has_suffix(name, ".bz2"))
+		return "bzip2";
+	if (str_has_suffix(name, ".zst"))
+		return "zstd";
+	return NULL;
+}
+
 static int apply_overlays(struct guest *gu, const struct recipe *r,
 			  const struct assemble_options *o, struct jeos_error *err)
 {
@@ -441,13 +455,13 @@ static int apply_overlays(struct guest *gu, const struct recipe *r,
 		return -1;
 	for (size_t i = 0; i < r->nr_archives; i++) {
 		CLEANUP_FREE char *path = xasprintf("%s/%s", r->dir, r->archives[i].name);
+		/* a plain tar takes no compress option: tar_in knows no "none" */
+		struct guestfs_tar_in_opts_argv opts = { .compress = archive_compression(path) };
+
+		if (opts.compress)
+			opts.bitmask = GUESTFS_TAR_IN_OPTS_COMPRESS_BITMASK;
 		if (guestfs_mkdir_p(g, r->archives[i].target_dir) < 0 ||
-		    guestfs_tar_in_opts(g, path, r->archives[i].target_dir,
-					GUESTFS_TAR_IN_OPTS_COMPRESS,
-					str_has_suffix(path, ".gz") || str_has_suffix(path, ".tgz") ? "gzip" :
-					str_has_suffix(path, ".xz") ? "xz" :
-					str_has_suffix(path, ".bz2") ? "bzip2" :
-					str_has_suffix(path, ".zst") ? "zstd" : "none", -1) < 0)
+		    guestfs_tar_in_opts_argv(g, path, r->archives[i].target_dir, &opts) < 0)
 			return guest_fail(gu, err, "%s", r->archives[i].name);
 	}
 	return 0;

@@ -315,14 +315,17 @@ static struct archive *tar_new(const char *path, struct jeos_error *err)
 	return a;
 }
 
-/* Frees a writer; after a failure (rc < 0) first marks it failed, or
- * libarchive would pad an unfinished entry out to its declared size. */
+/* Frees a writer. After a failure (rc < 0) it is marked failed first, or
+ * libarchive would pad an unfinished entry out to its declared size, and
+ * then closed, or libarchive 3.6 would keep its file and buffer. */
 static void tar_free(struct archive *a, int rc)
 {
 	if (!a)
 		return;
-	if (rc < 0)
+	if (rc < 0) {
 		archive_write_fail(a);
+		archive_write_close(a);
+	}
 	archive_write_free(a);
 }
 

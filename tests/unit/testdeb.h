@@ -52,7 +52,7 @@ static inline int crafted_entry(struct archive *a, const struct crafted *c)
 
 /* A tar of n entries into sb, compressed by filter (NULL: none). Written
  * unblocked, so an entry that holds less than it declares ends the tar
- * right there, unpadded. */
+ * right there, unpadded but for the end-of-archive blocks. */
 static inline void crafted_tar(struct strbuf *sb, int (*filter)(struct archive *),
 			       const struct crafted *entries, size_t n)
 {
@@ -66,10 +66,9 @@ static inline void crafted_tar(struct strbuf *sb, int (*filter)(struct archive *
 	assert_int_equal(archive_write_open(a, sb, NULL, crafted_out, NULL), ARCHIVE_OK);
 	for (size_t i = 0; whole && i < n; i++)
 		whole = crafted_entry(a, &entries[i]);
-	if (whole)
-		assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-	else
-		archive_write_fail(a);
+	if (!whole)
+		archive_write_fail(a); /* no padding: the close adds only the end */
+	assert_true(archive_write_close(a) == ARCHIVE_OK || !whole);
 	archive_write_free(a);
 }
 
