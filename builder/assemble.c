@@ -1,8 +1,6 @@
 /* assemble.c - see assemble.h. */
 #include "assemble.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -414,69 +412,32 @@ static void remove_packages(struct strbuf *sh, const struct recipe *r)
 
 /* ---- overlays ---- */
 
-/* Tars a host directory and unpacks it at /: owners root, modes kept but
- * for group and other write, which a checkout takes from the umask (git
- * keeps only the x bit), so the same tree gives the same image anywhere. */
+/* Unpacks a host directory at / (rootfs_tar_tree says how it is tarred). */
 static int copy_tree(struct guest *gu, const char *dir, const char *work_dir,
 		     struct jeos_error *err)
 {
-	guestfs_h *g = guest_handle(gu);
 	CLEANUP_UNLINK_FREE char *tar = xasprintf("%s/overlay.tar", work_dir);
-	struct archive *disk = archive_read_disk_new();
-	struct archive *out = archive_write_new();
-	struct archive_entry *e;
-	char buf[65536];
-	int rc = -1;
 
-	archive_write_set_format_pax_restricted(out);
-	archive_read_disk_set_standard_lookup(disk);
-	if (archive_write_open_filename(out, tar) != ARCHIVE_OK ||
-	    archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
-		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", dir, archive_error_string(disk));
-		goto out;
-	}
-	while (1) {
-		int r = archive_read_next_header2(disk, e = archive_entry_new());
-		if (r == ARCHIVE_EOF) {
-			archive_entry_free(e);
-			break;
-		}
-		if (r != ARCHIVE_OK) {
-			jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", dir, archive_error_string(disk));
-			archive_entry_free(e);
-			goto out;
-		}
-		archive_read_disk_descend(disk);
-		const char *p = archive_entry_pathname(e) + strlen(dir);
-		CLEANUP_FREE char *name = xasprintf(".%s", p);
-		archive_entry_set_pathname(e, name);
-		archive_entry_set_uid(e, 0);
-		archive_entry_set_gid(e, 0);
-		archive_entry_set_uname(e, "root");
-		archive_entry_set_gname(e, "root");
-		archive_entry_set_perm(e, archive_entry_perm(e) & ~(mode_t)022);
-		archive_write_header(out, e);
-		if (archive_entry_filetype(e) == AE_IFREG) {
-			CLEANUP_FREE char *src = xasprintf("%s%s", dir, p);
-			int fd = open(src, O_RDONLY | O_CLOEXEC);
-			ssize_t n;
-			while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
-				archive_write_data(out, buf, (size_t)n);
-			if (fd >= 0)
-				close(fd);
-		}
-		archive_entry_free(e);
-	}
-	archive_write_close(out);
-	if (guestfs_tar_in_opts(g, tar, "/", GUESTFS_TAR_IN_OPTS_XATTRS, 1, -1) < 0) {
-		guest_fail(gu, err, "%s", dir);
-		goto out;
-	}
-	rc = 0;
-out:
-	archive_read_free(disk);
-	archive_write_free(out);
-	return rc;
+	if (rootfs_tar_tree(dir, tar, err) < 0)
+		return -1;
+	if (guestfs_tar_in_opts(guest_handle(gu), tar, "/", GUESTFS_TAR_IN_OPTS_XATTRS, 1,
+				-1) < 0)
+		return guest_fail(gu, err, "%s", dir);
+	return 0;
+}
+
+/* tar_in's compress option for an <archive> named so; NULL: a plain tar. */
+static const char *archive_compression(const char *name)
+{
+	if (str_has_suffix(name, ".gz") || str_has_suffix(name, ".tgz"))
+		return "gzip";
+	if (str_has_suffix(name, ".xz"))
+		return "xz";
+	if (str_has_suffix(name, ".bz2"))
+		return "bzip2";
+	if (str_has_suffix(name, ".zst"))
+		return "zstd";
+	return NULL;
 }
 
 static int apply_overlays(struct guest *gu, const struct recipe *r,
@@ -496,13 +457,13 @@ static int apply_overlays(struct guest *gu, const struct recipe *r,
 		return -1;
 	for (size_t i = 0; i < r->nr_archives; i++) {
 		CLEANUP_FREE char *path = xasprintf("%s/%s", r->dir, r->archives[i].name);
+		/* a plain tar takes no compress option: tar_in knows no "none" */
+		struct guestfs_tar_in_opts_argv opts = { .compress = archive_compression(path) };
+
+		if (opts.compress)
+			opts.bitmask = GUESTFS_TAR_IN_OPTS_COMPRESS_BITMASK;
 		if (guestfs_mkdir_p(g, r->archives[i].target_dir) < 0 ||
-		    guestfs_tar_in_opts(g, path, r->archives[i].target_dir,
-					GUESTFS_TAR_IN_OPTS_COMPRESS,
-					str_has_suffix(path, ".gz") || str_has_suffix(path, ".tgz") ? "gzip" :
-					str_has_suffix(path, ".xz") ? "xz" :
-					str_has_suffix(path, ".bz2") ? "bzip2" :
-					str_has_suffix(path, ".zst") ? "zstd" : "none", -1) < 0)
+		    guestfs_tar_in_opts_argv(g, path, r->archives[i].target_dir, &opts) < 0)
 			return guest_fail(gu, err, "%s", r->archives[i].name);
 	}
 	return 0;
@@ -607,10 +568,15 @@ static int make_configured_disk(const struct recipe *r, const struct pkgset *set
 	/* guestfs_debug "sh" runs in the appliance, outside the (still
 	 * empty) root; the root filesystem is mounted at /sysroot there. The
 	 * appliance's kernel names its disks in the order it finds them, not
-	 * as the API does, so the tar drive is the one holding a tar. */
+	 * as the API does, so the tar drive is the one holding a tar. GNU tar
+	 * ignores the tar's hdrcharset=BINARY (hence no-unknown-keyword) and
+	 * converts pax names from UTF-8 to the locale's charset, keeping them
+	 * as they are where it cannot: in the C locale it never can, so every
+	 * name that is not ASCII lands byte for byte. */
 	char *untar[] = { "for d in /dev/sd[a-z]; do"
 			  " [ \"$(dd if=$d bs=1 skip=257 count=5 2>/dev/null)\" = ustar ] || continue;"
-			  " tar --numeric-owner -xf $d -C /sysroot 2>&1 && echo jeos-untar-ok; exit 0;"
+			  " LC_ALL=C tar --warning=no-unknown-keyword --numeric-owner -xf $d -C /sysroot 2>&1"
+			  " && echo jeos-untar-ok; exit 0;"
 			  " done; echo 'no drive holds the root filesystem tar'", NULL };
 	CLEANUP_FREE char *out = guestfs_debug(guest_handle(*gu), "sh", untar);
 	if (!out)

@@ -19,6 +19,14 @@ struct deb {
 	size_t nr_conffiles, alloc_conffiles;
 };
 
+/* What a package may make jeos hold or unpack. No Debian package comes
+ * near (bookworm's largest control.tar holds 1.2 MiB, its most compressed
+ * data.tar 43 bytes per byte: an empty tar's 10 KiB of padding), while a
+ * few hundred crafted bytes could otherwise declare an exabyte. */
+#define VERSION_MAX 64          /* debian-binary */
+#define CONTROL_MAX (64 << 20)  /* control.tar unpacked: all of it is held */
+#define RATIO_MAX 1000          /* unpacked bytes per byte of a member */
+
 /* One read through the .deb: the ar reader, and the tar reader that reads
  * the current ar member through it. */
 struct pass {
@@ -27,6 +35,8 @@ struct pass {
 	struct archive *ar;
 	struct archive *tar; /* reads the current ar member, if open */
 	char *member;        /* the current ar member's name */
+	int64_t member_size; /* its size in the ar archive */
+	int64_t limit;       /* what the tar stream may unpack to */
 };
 
 struct deb_data {
@@ -173,6 +183,7 @@ static int next_member(struct pass *p, int skip_private, const char **name,
 		free(p->member);
 		p->member = xstrdup(archive_entry_pathname(ae) ?
 				    archive_entry_pathname(ae) : "");
+		p->member_size = archive_entry_size(ae);
 	} while (skip_private && *p->member == '_');
 	*name = p->member;
 	return 1;
@@ -216,14 +227,17 @@ static const struct compression *member_compression(const char *path,
 	return c;
 }
 
-/* Opens the current member, named base + suffix, as a tar archive. */
-static int tar_open(struct pass *p, const char *base, struct jeos_error *err)
+/* Opens the current member, named base + suffix, as a tar archive that
+ * may unpack to RATIO_MAX times its size, and to max at most. */
+static int tar_open(struct pass *p, const char *base, int64_t max,
+		    struct jeos_error *err)
 {
 	const struct compression *c = member_compression(p->path, p->member,
 							 base, err);
 
 	if (!c)
 		return -1;
+	p->limit = p->member_size > max / RATIO_MAX ? max : p->member_size * RATIO_MAX;
 	p->tar = archive_read_new();
 	if (!p->tar)
 		abort();
@@ -235,16 +249,28 @@ static int tar_open(struct pass *p, const char *base, struct jeos_error *err)
 	return 0;
 }
 
-/* 1 with the next tar entry, 0 at the end, -1 on error. */
+/* 1 with the next tar entry, 0 at the end, -1 on error. An entry must fit
+ * in what is left of the limit: its content is then bounded before a byte
+ * of it is read, holes of a sparse file included (their size counts). */
 static int tar_next(struct pass *p, struct archive_entry **ae,
 		    struct jeos_error *err)
 {
 	int r = archive_read_next_header(p->tar, ae);
+	int64_t size, room;
 
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r < ARCHIVE_WARN)
 		return archive_fail(err, p->path, p->member, p->tar);
+	size = archive_entry_size(*ae);
+	room = p->limit - archive_read_header_position(p->tar);
+	if (size < 0 || size > room)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s declares %jd bytes, more than the %jd bytes "
+				 "of %s can hold (at most %jd unpacked)", p->path, p->member,
+				 archive_entry_pathname(*ae) ? archive_entry_pathname(*ae) : "(none)",
+				 (intmax_t)size, (intmax_t)p->member_size, p->member,
+				 (intmax_t)p->limit);
 	return 1;
 }
 
@@ -270,6 +296,10 @@ static int check_version(struct pass *p, struct jeos_error *err)
 	CLEANUP_STRBUF struct strbuf sb = STRBUF_INIT;
 	size_t digits, shown;
 
+	if (p->member_size > VERSION_MAX)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: debian-binary: %jd bytes, not a format version (\"2.0\")",
+				 p->path, (intmax_t)p->member_size);
 	if (read_all(p, p->ar, &sb, err) < 0)
 		return -1;
 	digits = str_has_prefix(sb.buf, "2.") ? strspn(sb.buf + 2, "0123456789") : 0;
@@ -324,6 +354,54 @@ static int parse_conffiles(struct deb *d, const struct deb_control_file *f,
 	return 0;
 }
 
+/* The control fields jeos reads, with the syntax deb-control(5) gives
+ * them: the package name and architecture become file names in
+ * /var/lib/dpkg/info, the version goes to the lock. */
+static const char *const multi_arch_values[] = { "no", "same", "foreign", "allowed", NULL };
+static const struct field_syntax {
+	const char *name;
+	int required;
+	const char *first, *rest;  /* allowed characters, or */
+	const char *const *values; /* the values allowed */
+} fields[] = {
+	{ "Package", 1, "abcdefghijklmnopqrstuvwxyz0123456789",
+	  "abcdefghijklmnopqrstuvwxyz0123456789+.-", NULL },
+	{ "Version", 1, "0123456789",
+	  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.+~:-", NULL },
+	{ "Architecture", 1, "abcdefghijklmnopqrstuvwxyz0123456789",
+	  "abcdefghijklmnopqrstuvwxyz0123456789-", NULL },
+	{ "Multi-Arch", 0, NULL, NULL, multi_arch_values },
+};
+
+/* Does value match f? */
+static int field_ok(const struct field_syntax *f, const char *value)
+{
+	if (f->values) {
+		for (const char *const *v = f->values; *v; v++)
+			if (!strcmp(*v, value))
+				return 1;
+		return 0;
+	}
+	return *value && strchr(f->first, *value) && value[strspn(value, f->rest)] == '\0';
+}
+
+/* Every field of fields[] is there if required and well-formed. */
+static int check_fields(const struct deb *d, struct jeos_error *err)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+		const char *v = deb822_get(&d->control, fields[i].name);
+
+		if (!v && fields[i].required)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "%s: control: no %s field",
+					 d->path, fields[i].name);
+		if (v && !field_ok(&fields[i], v))
+			return jeos_fail(err, JEOS_EXIT_FAILED,
+					 "%s: control: invalid %s \"%.64s\"", d->path,
+					 fields[i].name, v);
+	}
+	return 0;
+}
+
 /* Reads every regular file of control.tar, then makes sense of control
  * and conffiles. */
 static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
@@ -370,6 +448,8 @@ static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 	if (r == 0)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: control file is empty",
 				 d->path);
+	if (check_fields(d, err) < 0)
+		return -1;
 	conffiles = deb_control_file(d, "conffiles");
 	return conffiles ? parse_conffiles(d, conffiles, err) : 0;
 }
@@ -411,7 +491,7 @@ int deb_open(struct deb **out, const char *path, struct jeos_error *err)
 	}
 	if (check_version(&p, err) < 0 ||
 	    find_tar_member(&p, "control.tar", &d->control_member, err) < 0 ||
-	    tar_open(&p, "control.tar", err) < 0 ||
+	    tar_open(&p, "control.tar", CONTROL_MAX, err) < 0 ||
 	    read_control(d, &p, err) < 0 ||
 	    find_tar_member(&p, "data.tar", &d->data_member, err) < 0 ||
 	    !member_compression(path, d->data_member, "data.tar", err))
@@ -529,7 +609,7 @@ int deb_data_begin(const struct deb *d, struct deb_data **out,
 			  d->data_member);
 		goto fail;
 	}
-	if (tar_open(&it->p, "data.tar", err) < 0)
+	if (tar_open(&it->p, "data.tar", INT64_MAX, err) < 0)
 		goto fail;
 	*out = it;
 	return 0;

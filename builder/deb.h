@@ -7,7 +7,13 @@
  * as is anything after data.tar.
  *
  * deb_open() reads the small control part into memory at once and checks
- * that data.tar is there whole (its length: a seek, not a read). The data
+ * that data.tar is there whole (its length: a seek, not a read). Package,
+ * Version and Architecture must be in the control file, and they and
+ * Multi-Arch well-formed (deb-control(5)). Nothing in a package may make
+ * jeos hold or unpack more than it could really carry: control.tar unpacks
+ * to 64 MiB at most, and neither tar to more than 1000 times its size in
+ * the .deb; an entry declaring more than is left is an error before any of
+ * its content is read. The data
  * part is streamed: each deb_data_begin() opens the file again and reads
  * data.tar entry by entry, so it can be walked any number of times and
  * nothing is held in memory but the current block. Damage inside the

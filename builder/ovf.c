@@ -584,6 +584,12 @@ int ova_write(const char *path, const char *dir, const char *const files[], size
 	}
 	ret = commit_file(&tmp, path, err);
 out:
+	/* failed: not padded out to the member's declared size, and closed,
+	 * or libarchive 3.6 would keep its file and buffer */
+	if (a && ret < 0) {
+		archive_write_fail(a);
+		archive_write_close(a);
+	}
 	if (a)
 		archive_write_free(a);
 	return ret;

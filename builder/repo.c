@@ -416,6 +416,13 @@ static int unpack_index(struct fetcher *f, const char *compressed,
 			}
 			sha256_update(&h, buf, (size_t)n);
 			size += (uint64_t)n;
+			if (plain && size > plain->size) {
+				/* stopped at once: it cannot match */
+				jeos_fail(err, JEOS_EXIT_FAILED,
+					  "%s: decompresses to more than Release's %" PRIu64
+					  " bytes for %s", what, plain->size, plain->name);
+				goto out;
+			}
 		}
 		rc = n < 0 ? ARCHIVE_FATAL : ARCHIVE_OK;
 	}

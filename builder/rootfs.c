@@ -3,6 +3,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -189,6 +190,10 @@ static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 			member_name(&link, de.hardlink);
 			archive_entry_set_hardlink(e, link.buf);
 		}
+		/* only a file's own content is copied: whatever else declares a
+		 * size would be padded out with zeros */
+		if (!S_ISREG(de.mode) || de.hardlink)
+			archive_entry_set_size(e, 0);
 		rc = archive_write_header(w->a, e) == ARCHIVE_OK ? 0 : archive_fail(w, err);
 		archive_entry_free(e);
 		w->stats->entries++;
@@ -289,6 +294,41 @@ static int write_info(struct writer *w, const struct deb *d, const char *arch,
 	return rc;
 }
 
+/* The writer of every tar the guest unpacks, opened on path: pax, with
+ * names, link targets and owners kept as the bytes they are
+ * (hdrcharset=BINARY) whatever the host's locale, which would otherwise
+ * have to translate them to UTF-8; NULL with err filled. */
+static struct archive *tar_new(const char *path, struct jeos_error *err)
+{
+	struct archive *a = archive_write_new();
+
+	if (!a)
+		abort();
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_set_format_option(a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
+	    archive_write_open_filename(a, path) != ARCHIVE_OK) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", path, archive_error_string(a));
+		archive_write_fail(a);
+		archive_write_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Frees a writer. After a failure (rc < 0) it is marked failed first, or
+ * libarchive would pad an unfinished entry out to its declared size, and
+ * then closed, or libarchive 3.6 would keep its file and buffer. */
+static void tar_free(struct archive *a, int rc)
+{
+	if (!a)
+		return;
+	if (rc < 0) {
+		archive_write_fail(a);
+		archive_write_close(a);
+	}
+	archive_write_free(a);
+}
+
 int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts,
 		     const char *tar_path, struct rootfs_stats *stats,
 		     struct jeos_error *err)
@@ -302,12 +342,9 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 	int rc = -1;
 
 	memset(stats, 0, sizeof(*stats));
-	w.a = archive_write_new();
-	archive_write_set_format_pax_restricted(w.a);
-	if (archive_write_open_filename(w.a, tmp) != ARCHIVE_OK) {
-		archive_fail(&w, err);
+	w.a = tar_new(tmp, err);
+	if (!w.a)
 		goto out;
-	}
 	if (write_layout(&w, err) < 0)
 		goto out;
 	for (size_t i = 0; i < set->nr; i++) {
@@ -316,9 +353,8 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 
 		progress("unpack", i + 1, set->nr, "%s", p->name);
 		strbuf_reset(&list);
-		if (deb_open(&d, p->path, err) < 0)
-			goto out;
-		if (copy_data(&w, d, &list, err) < 0 ||
+		if (deb_open(&d, p->path, err) < 0 ||
+		    copy_data(&w, d, &list, err) < 0 ||
 		    write_info(&w, d, arch, &list, err) < 0) {
 			jeos_error_prefix(err, "%s: ", p->name);
 			deb_close(d);
@@ -349,9 +385,92 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 		goto out;
 	rc = 0;
 out:
-	archive_write_free(w.a);
+	tar_free(w.a, rc);
 	strset_clear(&w.dirs);
 	strbuf_release(&status);
 	strbuf_release(&list);
+	return rc;
+}
+
+/* Copies the current entry's content, size bytes, from the disk reader
+ * to the tar: a file that changes meanwhile is an error, not a short or
+ * padded member. */
+static int copy_content(struct archive *disk, struct archive *out, const char *src,
+			int64_t size, struct jeos_error *err)
+{
+	char buf[65536];
+	int64_t done = 0;
+	la_ssize_t n;
+
+	while ((n = archive_read_data(disk, buf, sizeof(buf))) > 0) {
+		if (archive_write_data(out, buf, (size_t)n) != n)
+			return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", src,
+					 archive_error_string(out) ? archive_error_string(out) :
+					 "it grew while being archived");
+		done += n;
+	}
+	if (n < 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "cannot read %s: %s", src,
+				 archive_error_string(disk));
+	if (done != size)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: it shrank while being archived",
+				 src);
+	return 0;
+}
+
+int rootfs_tar_tree(const char *dir, const char *tar_path, struct jeos_error *err)
+{
+	CLEANUP_UNLINK_FREE char *tmp = tmpname_for(tar_path);
+	struct archive *disk = archive_read_disk_new();
+	struct archive *out = NULL;
+	struct archive_entry *e = archive_entry_new();
+	struct strbuf src = STRBUF_INIT, name = STRBUF_INIT;
+	int r, rc = -1;
+
+	if (!disk || !e)
+		abort();
+	if (archive_read_disk_open(disk, dir) != ARCHIVE_OK) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", dir, archive_error_string(disk));
+		goto out;
+	}
+	out = tar_new(tmp, err);
+	if (!out)
+		goto out;
+	while ((r = archive_read_next_header2(disk, e)) != ARCHIVE_EOF) {
+		strbuf_reset(&src);
+		strbuf_addstr(&src, archive_entry_pathname(e) ? archive_entry_pathname(e) : dir);
+		if (r != ARCHIVE_OK || archive_read_disk_descend(disk) != ARCHIVE_OK) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", src.buf,
+				  archive_error_string(disk));
+			goto out;
+		}
+		strbuf_reset(&name);
+		strbuf_addf(&name, ".%s", src.buf + strlen(dir));
+		archive_entry_set_pathname(e, name.buf);
+		archive_entry_set_uid(e, 0);
+		archive_entry_set_gid(e, 0);
+		archive_entry_set_uname(e, "root");
+		archive_entry_set_gname(e, "root");
+		archive_entry_set_perm(e, archive_entry_perm(e) & ~(mode_t)022);
+		if (archive_write_header(out, e) != ARCHIVE_OK) {
+			jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", src.buf, archive_error_string(out));
+			goto out;
+		}
+		if (archive_entry_filetype(e) == AE_IFREG &&
+		    copy_content(disk, out, src.buf, archive_entry_size(e), err) < 0)
+			goto out;
+		archive_entry_clear(e);
+	}
+	if (archive_write_close(out) != ARCHIVE_OK) {
+		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s", tar_path, archive_error_string(out));
+		goto out;
+	}
+	rc = commit_file(&tmp, tar_path, err);
+out:
+	tar_free(out, rc);
+	archive_read_free(disk);
+	archive_entry_free(e);
+	strbuf_release(&src);
+	strbuf_release(&name);
 	return rc;
 }

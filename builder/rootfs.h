@@ -44,4 +44,11 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 		     const char *tar_path, struct rootfs_stats *stats,
 		     struct jeos_error *err);
 
+/* Tars the host directory dir to tar_path (via a temporary name) for
+ * unpacking at /: owners root, modes kept but for group and other write,
+ * which a checkout takes from the umask (git keeps only the x bit), so
+ * the same tree gives the same image anywhere. Names stay the bytes the
+ * host's file system holds, as in the rootfs tar. */
+int rootfs_tar_tree(const char *dir, const char *tar_path, struct jeos_error *err);
+
 #endif

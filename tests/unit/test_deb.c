@@ -1,9 +1,8 @@
 /* Unit tests for the .deb reader: packages built here with dpkg-deb in
  * every compression it writes, and by hand (ar, tar) for the odd ones. */
-#include "testutil.h"
+#include "testdeb.h"
 #include "deb.h"
 
-#include <archive_entry.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -451,6 +450,112 @@ static void test_unsafe_path(void **state)
 	assert_int_equal(entries, 1);
 }
 
+/* ---- crafted packages (testdeb.h) ---- */
+
+/* deb_open fails on it with an error naming it and holding what. */
+static void expect_open_error_has(const char *path, const char *what)
+{
+	struct jeos_error err;
+	struct deb *d;
+
+	assert_int_equal(deb_open(&d, path, &err), -1);
+	if (!str_has_prefix(err.msg, path) || !strstr(err.msg, what))
+		fail_msg("unexpected error: %s", err.msg);
+}
+
+/* A package with this control text and a data.tar of ./x. */
+static char *control_deb(const struct fixture *fx, const char *name, const char *text)
+{
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	const struct crafted x = { "./x", 2, "x\n" };
+
+	crafted_control(&control, text);
+	crafted_tar(&data, NULL, &x, 1);
+	return crafted_deb(fx->dir, name, "control.tar.gz", &control, "data.tar", &data);
+}
+
+static void test_control_fields_checked(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		const char *control, *error;
+	} cases[] = {
+		{ "Version: 1\nArchitecture: all\n", "control: no Package field" },
+		{ "Package: x\nArchitecture: all\n", "control: no Version field" },
+		{ "Package: x\nVersion: 1\n", "control: no Architecture field" },
+		{ "Package: ../../etc/x\nVersion: 1\nArchitecture: all\n",
+		  "control: invalid Package \"../../etc/x\"" },
+		{ "Package: Big Name\nVersion: 1\nArchitecture: all\n",
+		  "control: invalid Package \"Big Name\"" },
+		{ "Package: x\nVersion: 1 2\nArchitecture: all\n", "control: invalid Version \"1 2\"" },
+		{ "Package: x\nVersion: 1\nArchitecture: amd64/../x\n",
+		  "control: invalid Architecture \"amd64/../x\"" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nMulti-Arch: sometimes\n",
+		  "control: invalid Multi-Arch \"sometimes\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		CLEANUP_FREE char *name = xasprintf("fields%zu", i);
+		CLEANUP_FREE char *deb = control_deb(fx, name, cases[i].control);
+
+		expect_open_error(deb, cases[i].error);
+	}
+}
+
+static void test_control_bounded(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	const struct crafted members[] = {
+		{ "./control", (int64_t)strlen(control_text), control_text },
+		{ "./md5sums", (int64_t)1 << 40, "x" },
+	};
+	const struct crafted x = { "./x", 2, "x\n" };
+	CLEANUP_FREE char *deb = NULL, *dir = hand_parts(fx, "longversion", "", "");
+	CLEANUP_FREE char *version = NULL;
+
+	/* a member declaring a TiB is refused before any of it is read */
+	crafted_tar(&control, NULL, members, 2);
+	crafted_tar(&data, NULL, &x, 1);
+	deb = crafted_deb(fx->dir, "bigcontrol", "control.tar", &control, "data.tar", &data);
+	expect_open_error_has(deb, "control.tar: ./md5sums declares 1099511627776 bytes");
+	/* files that are there, but more than jeos holds in memory */
+	strbuf_reset(&control);
+	crafted_tar(&control, NULL, (const struct crafted[]){
+		members[0], { "./templates", 40 << 20, NULL }, { "./md5sums", 30 << 20, NULL },
+	}, 3);
+	free(deb);
+	deb = crafted_deb(fx->dir, "fullcontrol", "control.tar", &control, "data.tar", &data);
+	expect_open_error_has(deb, "control.tar: ./md5sums declares 31457280 bytes");
+	expect_open_error_has(deb, "(at most 67108864 unpacked)");
+	/* debian-binary holds a version, not a megabyte */
+	test_shf("cd '%s' && head -c 1000000 /dev/zero > debian-binary", dir);
+	version = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	expect_open_error(version, "debian-binary: 1000000 bytes, not a format version (\"2.0\")");
+}
+
+static void test_data_bounded_by_member(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	struct crafted zeros[20];
+	CLEANUP_FREE char *deb = NULL, *got = NULL;
+	size_t entries;
+
+	/* 20 files of 100 kB of real zeros: a few hundred bytes of xz that
+	 * would unpack to 2 MB; the entries fit one by one, not together */
+	for (size_t i = 0; i < 20; i++)
+		zeros[i] = (struct crafted){ "./zeros", 100000, NULL };
+	crafted_control(&control, control_text);
+	crafted_tar(&data, archive_write_add_filter_xz, zeros, 20);
+	deb = crafted_deb(fx->dir, "zeros", "control.tar.gz", &control, "data.tar.xz", &data);
+	got = walk_data(deb, NULL, &entries);
+	assert_non_null(got);
+	if (!strstr(got, "data.tar.xz: ./zeros declares 100000 bytes, more than the"))
+		fail_msg("unexpected error: %s", got);
+	assert_true(entries > 0 && entries < 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +569,9 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_truncated_inside_member),
 		cmocka_unit_test(test_unsafe_path),
+		cmocka_unit_test(test_control_fields_checked),
+		cmocka_unit_test(test_control_bounded),
+		cmocka_unit_test(test_data_bounded_by_member),
 	};
 	return cmocka_run_group_tests_name("deb", tests, setup, teardown);
 }

@@ -386,6 +386,26 @@ static void test_packages_truncated(void **state)
 	assert_int_equal(tmp, 0);
 }
 
+static void test_packages_longer_than_release_says(void **state)
+{
+	struct fixture *fx = *state;
+	int tmp;
+
+	make_repo(fx, "");
+	/* a signed Packages.xz that unpacks to 100 kB more than the plain
+	 * Packages Release lists: stopped there, the text never cached */
+	test_shf("set -e; d=%s/dists/stable; p=$d/main/binary-amd64;"
+		 "{ xzcat $p/Packages.xz; head -c 100000 /dev/zero | tr '\\0' '\\n'; } | xz > $p/x;"
+		 "mv $p/x $p/Packages.xz; h=$(sha256sum < $p/Packages.xz | cut -d' ' -f1);"
+		 "sed -i \"s|^ [0-9a-f]*  *[0-9]* main/binary-amd64/Packages.xz$| $h $(stat -c %%s $p/Packages.xz)"
+		 " main/binary-amd64/Packages.xz|\" $d/Release;"
+		 "gpg --batch --quiet --homedir %s/key/gnupg --pinentry-mode loopback --passphrase ''"
+		 " --yes --clearsign -o $d/InRelease $d/Release", fx->repo_dir, fx->repo_dir);
+	load_fails(fx, "Packages.xz: decompresses to more than Release's ");
+	assert_int_equal(cache_entries(fx, &tmp), 2); /* InRelease, Packages.xz */
+	assert_int_equal(tmp, 0);
+}
+
 static void test_gz_and_plain_indexes(void **state)
 {
 	struct fixture *fx = *state;
@@ -544,6 +564,7 @@ int main(void)
 		T(test_detached_signature),
 		T(test_packages_checksum_mismatch),
 		T(test_packages_truncated),
+		T(test_packages_longer_than_release_says),
 		T(test_gz_and_plain_indexes),
 		T(test_corrupt_cached_index_refetched),
 		T(test_expired_release_warns),

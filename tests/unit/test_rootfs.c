@@ -1,10 +1,11 @@
 /* Unit tests for rootfs.c: the root filesystem tar made on the host from
  * .debs the test builds with dpkg-deb. */
-#include "testutil.h"
+#include "testdeb.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "pkgset.h"
@@ -224,12 +225,219 @@ static void test_bad_deb_names_package(void **state)
 	free(dir);
 }
 
+static const char hostile_control[] =
+	"Package: hostile\nVersion: 1\nArchitecture: amd64\nDescription: x\n";
+
+/* rootfs_write_tar of the package at deb into dir/out fails within two
+ * seconds, with an error naming the package, the file and want, and
+ * leaves nothing there: no tar, no temporary file. */
+static void expect_tar_fails(const char *dir, const char *deb, const char *want)
+{
+	CLEANUP_FREE char *out = xasprintf("%s/out", dir);
+	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", out);
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct pkgset set = { 0 };
+	struct pkg *p = pkgset_add(&set);
+	struct rootfs_stats st;
+	struct jeos_error err;
+	double t0 = now_seconds();
+
+	test_shf("rm -rf '%s' && mkdir '%s'", out, out);
+	p->name = xstrdup("hostile");
+	p->path = xstrdup(deb);
+	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
+	assert_true(now_seconds() - t0 < 2);
+	if (!str_has_prefix(err.msg, "hostile: ") || !strstr(err.msg, deb) ||
+	    !strstr(err.msg, want))
+		fail_msg("unexpected error: %s", err.msg);
+	assert_int_equal(test_count_entries(out), 0);
+	pkgset_free(&set);
+}
+
+/* A package whose data.tar holds one file declaring size bytes but
+ * holding only "hello"; the tar ends there. */
+static char *short_member_deb(const char *dir, const char *name, int64_t size)
+{
+	const struct crafted c = { "./usr/share/big", size, "hello" };
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+
+	crafted_control(&control, hostile_control);
+	crafted_tar(&data, NULL, &c, 1);
+	return crafted_deb(dir, name, "control.tar.gz", &control, "data.tar", &data);
+}
+
+static void test_declared_sizes_bounded(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_FREE char *huge = short_member_deb(dir, "huge", (int64_t)1 << 62);
+	CLEANUP_FREE char *big = short_member_deb(dir, "big", (int64_t)8 << 30);
+	CLEANUP_FREE char *cut = short_member_deb(dir, "cut", 200000);
+
+	/* refused from the header: more than the member can hold */
+	expect_tar_fails(dir, huge, "./usr/share/big declares 4611686018427387904 bytes");
+	expect_tar_fails(dir, big, "./usr/share/big declares 8589934592 bytes");
+	/* within the bound, but the stream ends first: an error at once, and
+	 * the entry begun is not padded out */
+	expect_tar_fails(dir, cut, "data.tar: truncated");
+	test_rmrf(dir);
+}
+
+static void test_control_without_package(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	const struct crafted c = { "./x", 2, "x\n" };
+	CLEANUP_FREE char *deb = NULL;
+
+	crafted_control(&control, "Version: 1\nArchitecture: amd64\nDescription: x\n");
+	crafted_tar(&data, NULL, &c, 1);
+	deb = crafted_deb(dir, "nopkg", "control.tar.gz", &control, "data.tar", &data);
+	expect_tar_fails(dir, deb, "control: no Package field");
+	test_rmrf(dir);
+}
+
+#define CAFE "caf\xe9"                           /* Latin-1, not UTF-8 */
+#define CERT "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt" /* UTF-8 */
+
+/* Does the file hold these bytes? */
+static int file_holds(const char *path, const char *bytes)
+{
+	CLEANUP_STRBUF struct strbuf sb = STRBUF_INIT;
+
+	assert_int_equal(strbuf_read_file(&sb, path), 0);
+	return memmem(sb.buf, sb.len, bytes, strlen(bytes)) != NULL;
+}
+
+/* Two packages with the names CAFE and CERT and a symlink to CAFE: one
+ * built by dpkg-deb (GNU tar format), one with a pax data.tar as GNU tar
+ * writes it (path= records as bytes, no hdrcharset). Their names reach
+ * the rootfs tar byte for byte in the current locale. */
+static void check_names(const char *dir)
+{
+	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct pkgset set = { 0 };
+	struct rootfs_stats st;
+	struct jeos_error err;
+	const struct member *m;
+	const char *pkgs[] = { "gnu", "pax" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct pkg *p = pkgset_add(&set);
+
+		p->name = xstrdup(pkgs[i]);
+		p->path = xasprintf("%s/%s.deb", dir, pkgs[i]);
+	}
+	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
+	for (size_t i = 0; i < 2; i++) {
+		CLEANUP_FREE char *cafe = xasprintf("usr/share/%s/" CAFE, pkgs[i]);
+		CLEANUP_FREE char *cert = xasprintf("usr/share/%s/" CERT, pkgs[i]);
+		CLEANUP_FREE char *link = xasprintf("usr/share/%s/link", pkgs[i]);
+		CLEANUP_FREE char *list = xasprintf("var/lib/dpkg/info/%s.list", pkgs[i]);
+
+		assert_non_null(m = find(cafe));
+		assert_string_equal(m->data, "latin1\n");
+		assert_non_null(m = find(cert));
+		assert_string_equal(m->data, "utf8\n");
+		assert_non_null(m = find(link));
+		assert_string_equal(m->link, CAFE);
+		assert_non_null(m = find(list));
+		assert_non_null(strstr(m->data, "/" CAFE "\n"));
+		assert_non_null(strstr(m->data, "/" CERT "\n"));
+	}
+	/* as bytes in the archive itself, whatever a reader makes of them */
+	assert_true(file_holds(tar, "usr/share/gnu/" CAFE "\n"));
+	assert_true(file_holds(tar, "usr/share/pax/" CERT "\n"));
+	free_members();
+	pkgset_free(&set);
+}
+
+static void test_names_are_bytes(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *pkg = i ? "pax" : "gnu";
+
+		test_shf("set -e; cd '%s'; r=%s-root; mkdir -p $r/DEBIAN $r/usr/share/%s;"
+			 "printf 'Package: %s\\nVersion: 1\\nArchitecture: all\\n"
+			 "Maintainer: t <t@t>\\nDescription: names\\n' > $r/DEBIAN/control;"
+			 "echo latin1 > \"$r/usr/share/%s/$(printf 'caf\\351')\";"
+			 "echo utf8 > $r/usr/share/%s/F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt;"
+			 "ln -s \"$(printf 'caf\\351')\" $r/usr/share/%s/link",
+			 dir, pkg, pkg, pkg, pkg, pkg, pkg);
+	}
+	test_shf("set -e; cd '%s'; dpkg-deb --root-owner-group --build gnu-root gnu.deb >/dev/null;"
+		 "mkdir p; tar -czf p/control.tar.gz -C pax-root/DEBIAN ./control;"
+		 "tar --format=pax --owner=0 --group=0 --exclude=./DEBIAN -cf p/data.tar -C pax-root .;"
+		 "printf '2.0\\n' > p/debian-binary;"
+		 "cd p && ar rcD ../pax.deb debian-binary control.tar.gz data.tar", dir);
+	/* jeos never calls setlocale: it runs in the C locale */
+	assert_non_null(setlocale(LC_ALL, "C"));
+	check_names(dir);
+	/* and a UTF-8 locale, if the host has one, changes nothing */
+	if (setlocale(LC_ALL, "C.UTF-8"))
+		check_names(dir);
+	setlocale(LC_ALL, "C");
+	test_rmrf(dir);
+}
+
+static void test_tar_tree(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_FREE char *tree = xasprintf("%s/tree", dir);
+	CLEANUP_FREE char *out = xasprintf("%s/out", dir);
+	CLEANUP_FREE char *tar = xasprintf("%s/overlay.tar", out);
+	CLEANUP_FREE char *big = xasprintf("%s/big", tree);
+	struct rlimit old, small = { 64 * 1024, 0 };
+	struct jeos_error err;
+	const struct member *m;
+
+	test_shf("set -e; mkdir -p '%s/etc' '%s'; cd '%s';"
+		 "printf 'x\\n' > \"etc/$(printf 'caf\\351')\"; chmod 0666 etc/*;"
+		 "ln -s \"$(printf 'caf\\351')\" etc/link", tree, out, tree);
+	if (rootfs_tar_tree(tree, tar, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
+	assert_non_null(m = find("./etc/" CAFE));
+	assert_string_equal(m->data, "x\n");
+	assert_int_equal(m->mode, S_IFREG | 0644); /* group and other write dropped */
+	assert_non_null(m = find("./etc/link"));
+	assert_string_equal(m->link, CAFE);
+	free_members();
+
+	/* a write that fails (the file size limit) fails the tar, naming
+	 * the file being copied, and leaves nothing behind */
+	test_shf("head -c 1000000 /dev/zero > '%s' && rm '%s'", big, tar);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	assert_int_equal(rootfs_tar_tree(tree, tar, &err), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	if (!strstr(err.msg, big))
+		fail_msg("unexpected error: %s", err.msg);
+	assert_int_equal(test_count_entries(out), 0);
+	test_rmrf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merged_usr_and_dpkg_database),
 		cmocka_unit_test(test_exclude_docs),
 		cmocka_unit_test(test_bad_deb_names_package),
+		cmocka_unit_test(test_declared_sizes_bounded),
+		cmocka_unit_test(test_control_without_package),
+		cmocka_unit_test(test_names_are_bytes),
+		cmocka_unit_test(test_tar_tree),
 	};
 	return cmocka_run_group_tests_name("rootfs", tests, NULL, NULL);
 }
