@@ -92,6 +92,10 @@ int release_parse(struct release *rel, const char *text, size_t len,
 		rel->suite = xstrdup(v);
 	if ((v = deb822_get(&para, "Codename")))
 		rel->codename = xstrdup(v);
+	if ((v = deb822_get(&para, "Origin")))
+		rel->origin = xstrdup(v);
+	if ((v = deb822_get(&para, "Version")))
+		rel->version = xstrdup(v);
 	if ((v = deb822_get(&para, "Date")) && parse_date(v, &rel->date) < 0) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "%s:%u: error: bad Date \"%s\"", source, para.line, v);
 		goto out;
@@ -127,7 +131,17 @@ void release_free(struct release *rel)
 	free(rel->files);
 	free(rel->suite);
 	free(rel->codename);
+	free(rel->origin);
+	free(rel->version);
 	memset(rel, 0, sizeof(*rel));
+}
+
+void repo_info_free(struct repo_info *info)
+{
+	free(info->origin);
+	free(info->version);
+	free(info->codename);
+	memset(info, 0, sizeof(*info));
 }
 
 /* ---- signatures ---- */
@@ -559,7 +573,8 @@ static void add_index(struct repo_index **out, size_t *n, int repo_idx,
 
 int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	      const char *arch, struct repo_index **out, size_t *n,
-	      char inrelease_sha256[SHA256_HEX_LEN + 1], time_t *date, struct jeos_error *err)
+	      char inrelease_sha256[SHA256_HEX_LEN + 1], struct repo_info *info,
+	      struct jeos_error *err)
 {
 	static const char *const main_only[] = { "main", NULL };
 	const char *name = repo->alias ? repo->alias : repo->uri;
@@ -586,7 +601,11 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	if (load_release(f, repo, dists, &text, inrelease_sha256, err) < 0 ||
 	    release_parse(&rel, text.buf, text.len, dists, err) < 0)
 		goto out;
-	*date = rel.date;
+	repo_info_free(info);
+	info->date = rel.date;
+	info->origin = rel.origin ? xstrdup(rel.origin) : NULL;
+	info->version = rel.version ? xstrdup(rel.version) : NULL;
+	info->codename = rel.codename ? xstrdup(rel.codename) : NULL;
 
 	const char *last = strrchr(dist, '/') ? strrchr(dist, '/') + 1 : dist;
 	if ((rel.suite || rel.codename) &&

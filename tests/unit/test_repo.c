@@ -19,7 +19,7 @@ struct fixture {
 	struct repo_index *idx;
 	size_t n;
 	char sha[SHA256_HEX_LEN + 1];
-	time_t date;
+	struct repo_info info;
 	struct fetch_stats stats; /* of the last load */
 	struct jeos_error err;
 	char *warnings;        /* stderr of the last load */
@@ -85,7 +85,7 @@ static int load(struct fixture *fx)
 	assert_int_equal(fetcher_new(&f, &opts, &fx->err), 0);
 	fflush(stderr);
 	dup2(fileno(capture), 2);
-	rc = repo_load(f, &fx->repo, 3, "amd64", &fx->idx, &fx->n, fx->sha, &fx->date, &fx->err);
+	rc = repo_load(f, &fx->repo, 3, "amd64", &fx->idx, &fx->n, fx->sha, &fx->info, &fx->err);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -170,6 +170,7 @@ static void test_release_parse(void **state)
 	const char *text =
 		"Origin: Debian\n"
 		"Suite: stable\n"
+		"Version: 12.5\n"
 		"Codename: bookworm\n"
 		"Date: Sat, 01 Jun 2024 20:21:48 UTC\n"
 		"Valid-Until: Sat, 08 Jun 2024 20:21:48 UTC\n"
@@ -185,6 +186,8 @@ static void test_release_parse(void **state)
 	assert_int_equal(release_parse(&rel, text, strlen(text), "Release", &err), 0);
 	assert_string_equal(rel.suite, "stable");
 	assert_string_equal(rel.codename, "bookworm");
+	assert_string_equal(rel.origin, "Debian");
+	assert_string_equal(rel.version, "12.5");
 	assert_int_equal(rel.valid_until, 1717878108);
 	assert_int_equal(rel.date, 1717878108 - 7 * 86400);
 	assert_int_equal(rel.nr, 2);
