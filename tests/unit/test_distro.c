@@ -34,15 +34,10 @@ static void test_release_file(void **state)
 	struct pkg *p = pkgset_add(&set);
 	struct jeos_error err;
 	struct repo_info info = { .origin = "Debian", .version = "13.8", .codename = "trixie" };
-	char *text, *cmd;
+	char *text;
 
-	cmd = xasprintf("set -e; r=%s/root; mkdir -p $r/DEBIAN $r/etc; echo 13.8 > $r/etc/debian_version;"
-			"printf 'Package: base-files\\nVersion: 13.8\\nArchitecture: amd64\\nMaintainer: t <t@t>\\n"
-			"Description: test\\n' > $r/DEBIAN/control;"
-			"dpkg-deb --root-owner-group --build $r %s/base-files.deb >/dev/null", dir, dir);
-	test_sh(cmd);
 	p->name = xstrdup("base-files");
-	p->path = xasprintf("%s/base-files.deb", dir);
+	p->path = test_build_deb(dir, "base-files", "mkdir $r/etc; echo 13.8 > $r/etc/debian_version");
 	assert_int_equal(distro_release_file(&r, &set, &text, &err), 0);
 	assert_string_equal(text, "RELEASE=\"Debian 13 (trixie)\"\nDEBIAN_VERSION=13.8\n"
 			    "SUITES=\"trixie trixie-security\"\n");
@@ -59,7 +54,6 @@ static void test_release_file(void **state)
 	assert_string_equal(text, "RELEASE=\"Debian unstable (sid), best effort\"\n"
 			    "SUITES=\"sid trixie-security\"\n");
 	free(text);
-	free(cmd);
 	test_rmrf(dir);
 	free(dir);
 }

@@ -206,19 +206,11 @@ static void test_exclude_docs(void **state)
  * Debian 12 (plain /bin and /lib directories with files in them). */
 static char *make_base_files(const char *dir, int with_links)
 {
-	char *deb = xasprintf("%s/base-files-%d.deb", dir, with_links);
-	char *cmd = xasprintf(
-		"set -e; r=%s/base-files-%d-root; mkdir -p $r/DEBIAN $r/usr/bin $r/usr/sbin $r/usr/lib $r/usr/lib64;"
-		"printf 'Package: base-files\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\n"
-		"Description: test\n' > $r/DEBIAN/control;"
-		"if [ %d = 1 ]; then for d in bin sbin lib lib64; do ln -s usr/$d $r/$d; done;"
-		"echo sh > $r/usr/bin/sh; echo ld > $r/usr/lib64/ld.so;"
-		"else mkdir -p $r/bin $r/lib64; echo sh > $r/bin/sh; echo ld > $r/lib64/ld.so; fi;"
-		"dpkg-deb --root-owner-group -Zxz --build $r %s >/dev/null",
-		dir, with_links, with_links, deb);
-	test_sh(cmd);
-	free(cmd);
-	return deb;
+	return test_build_deb(dir, "base-files", with_links ?
+		"mkdir -p $r/usr/bin $r/usr/sbin $r/usr/lib $r/usr/lib64;"
+		"for d in bin sbin lib lib64; do ln -s usr/$d $r/$d; done;"
+		"echo sh > $r/usr/bin/sh; echo ld > $r/usr/lib64/ld.so" :
+		"mkdir -p $r/bin $r/lib64; echo sh > $r/bin/sh; echo ld > $r/lib64/ld.so");
 }
 
 /* The tar as the guest's tar unpacks it: each merged directory a link
@@ -284,7 +276,7 @@ static void test_merged_usr_shipped_or_made(void **state)
 		p->path = make_base_files(dir, with_links);
 		p = pkgset_add(&set);
 		p->name = xstrdup("base-files-again");
-		p->path = make_base_files(dir, with_links);
+		p->path = xstrdup(set.pkgs[1].path);
 		if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
 			fail_msg("%s", err.msg);
 		read_tar(tar);
@@ -312,19 +304,13 @@ static void test_merged_dir_linked_elsewhere(void **state)
 	struct rootfs_stats st;
 	char *tar = xasprintf("%s/root.tar", dir);
 	struct rootfs_options ro = { .arch = "amd64" };
-	char *cmd = xasprintf("set -e; r=%s/odd-root; mkdir -p $r/DEBIAN $r/opt/bin; ln -s opt/bin $r/bin;"
-			      "printf 'Package: odd\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\n"
-			      "Description: test\n' > $r/DEBIAN/control;"
-			      "dpkg-deb --root-owner-group --build $r %s/odd.deb >/dev/null", dir, dir);
 
-	test_sh(cmd);
 	p->name = xstrdup("odd");
-	p->path = xasprintf("%s/odd.deb", dir);
+	p->path = test_build_deb(dir, "odd", "mkdir -p $r/opt/bin; ln -s opt/bin $r/bin");
 	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
 	assert_string_equal(err.msg, "odd: /bin is a link to 'opt/bin', but merged-/usr needs usr/bin");
 	assert_int_equal(access(tar, F_OK), -1);
 	pkgset_free(&set);
-	free(cmd);
 	free(tar);
 	test_rmrf(dir);
 	free(dir);
