@@ -3,8 +3,11 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "deb.h"
+#include "fetch.h"
+#include "lock.h"
 
 /* Tested: built and booted by tests/integration. forky and sid move too
  * fast for a default kernel source: a recipe building a kernel names it. */
@@ -42,6 +45,30 @@ char *distro_describe(const struct recipe *r, const struct repo_info *first)
 	if (!d)
 		return xasprintf("%s, unknown to jeos", suite);
 	return xasprintf("Debian %s (%s)%s", d->version, d->codename, d->tested ? "" : ", best effort");
+}
+
+int distro_locked_release(const struct recipe *r, const char *cache_dir, char **text,
+			  struct jeos_error *err)
+{
+	CLEANUP_FREE char *lock_path = lock_default_path(r);
+	struct fetch_options fo = { .cache_dir = cache_dir };
+	struct fetcher *f = NULL;
+	struct lock lk = { 0 };
+	struct repo_info info = { 0 };
+	int rc;
+
+	if (access(lock_path, R_OK) < 0)
+		return 1;
+	if (lock_read(lock_path, &lk, err) < 0)
+		return -1;
+	rc = !lk.nr_repos ? 1 : fetcher_new(&f, &fo, err) < 0 ? -1
+	     : repo_cached_info(f, lk.repos[0].inrelease, &info, err);
+	if (rc == 0)
+		*text = distro_describe(r, &info);
+	repo_info_free(&info);
+	fetcher_free(f);
+	lock_free(&lk);
+	return rc;
 }
 
 /* The first line of /etc/debian_version in the .deb at path, or NULL. */

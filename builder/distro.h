@@ -34,6 +34,13 @@ const struct distro_release *distro_recipe_release(const struct recipe *r);
  * Origin and Version: "Debian 13.8 (trixie)". */
 char *distro_describe(const struct recipe *r, const struct repo_info *first);
 
+/* Once the recipe is resolved (its NAME.lock beside it, and in cache_dir,
+ * NULL for the default, the InRelease that lock names): *text gets
+ * distro_describe() of that Release. 1 when there is no lock or no such
+ * file in the cache. */
+int distro_locked_release(const struct recipe *r, const char *cache_dir, char **text,
+			  struct jeos_error *err);
+
 /* NAME...release, what a user reads to know what an image holds:
  *   RELEASE="Debian 13 (trixie)"
  *   DEBIAN_VERSION=13.8     the image's /etc/debian_version (base-files;

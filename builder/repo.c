@@ -144,6 +144,15 @@ void repo_info_free(struct repo_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+static void info_from_release(struct repo_info *info, const struct release *rel)
+{
+	repo_info_free(info);
+	info->date = rel->date;
+	info->origin = rel->origin ? xstrdup(rel->origin) : NULL;
+	info->version = rel->version ? xstrdup(rel->version) : NULL;
+	info->codename = rel->codename ? xstrdup(rel->codename) : NULL;
+}
+
 /* ---- signatures ---- */
 
 static int read_fp(FILE *fp, struct strbuf *sb)
@@ -363,6 +372,31 @@ static void clearsigned_text(const char *raw, struct strbuf *text)
 		strbuf_addch(text, '\n');
 		p = eol + 1;
 	}
+}
+
+int repo_cached_info(const struct fetcher *f, const char *inrelease_sha256,
+		     struct repo_info *info, struct jeos_error *err)
+{
+	CLEANUP_FREE char *path = fetch_cache_path(f, inrelease_sha256);
+	CLEANUP_STRBUF struct strbuf raw = STRBUF_INIT, text = STRBUF_INIT;
+	struct release rel = { 0 };
+	char sha256[SHA256_HEX_LEN + 1];
+
+	strbuf_addstr(&raw, "");
+	if (strbuf_read_file(&raw, path) < 0)
+		return 1;
+	sha256_buffer(raw.buf, raw.len, sha256);
+	if (strcmp(sha256, inrelease_sha256))
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: its SHA256 is %s", path, sha256);
+	if (str_has_prefix(raw.buf, "-----BEGIN PGP SIGNED MESSAGE-----"))
+		clearsigned_text(raw.buf, &text);
+	else
+		strbuf_add(&text, raw.buf, raw.len);
+	if (release_parse(&rel, text.buf, text.len, path, err) < 0)
+		return -1;
+	info_from_release(info, &rel);
+	release_free(&rel);
+	return 0;
 }
 
 /* ---- indexes ---- */
@@ -601,11 +635,7 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	if (load_release(f, repo, dists, &text, inrelease_sha256, err) < 0 ||
 	    release_parse(&rel, text.buf, text.len, dists, err) < 0)
 		goto out;
-	repo_info_free(info);
-	info->date = rel.date;
-	info->origin = rel.origin ? xstrdup(rel.origin) : NULL;
-	info->version = rel.version ? xstrdup(rel.version) : NULL;
-	info->codename = rel.codename ? xstrdup(rel.codename) : NULL;
+	info_from_release(info, &rel);
 
 	const char *last = strrchr(dist, '/') ? strrchr(dist, '/') + 1 : dist;
 	if ((rel.suite || rel.codename) &&

@@ -50,6 +50,13 @@ struct repo_info {
 };
 void repo_info_free(struct repo_info *info);
 
+/* The repo_info of the InRelease (or Release) repo_load kept in the cache
+ * under inrelease_sha256, as a lock names it; 1 if the cache holds no such
+ * file. Its signature was checked when it was fetched; the hash is checked
+ * again here. */
+int repo_cached_info(const struct fetcher *f, const char *inrelease_sha256,
+		     struct repo_info *info, struct jeos_error *err);
+
 /* One verified, uncompressed Packages file. */
 struct repo_index {
 	int repo;             /* index into recipe->repos */

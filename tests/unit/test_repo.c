@@ -61,6 +61,7 @@ static int teardown(void **state)
 	free(fx->cache);
 	free(fx->uri);
 	free(fx->keyring);
+	repo_info_free(&fx->info);
 	free(fx->warnings);
 	free(fx);
 	return 0;
@@ -213,6 +214,8 @@ static void test_release_parse(void **state)
 	assert_non_null(strstr(err.msg, "bad Valid-Until"));
 }
 
+#define SHA256_OF_NOTHING "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static void test_signed_repo_then_cache_hit(void **state)
 {
 	struct fixture *fx = *state;
@@ -232,6 +235,20 @@ static void test_signed_repo_then_cache_hit(void **state)
 	path = xasprintf("%s/by-sha256/%s", fx->cache, hex); /* kept for the lock file */
 	assert_int_equal(access(path, R_OK), 0);
 	free(path);
+	/* what the Release says of itself, fetched and as the lock's copy */
+	assert_string_equal(fx->info.origin, "jeos-test");
+	assert_string_equal(fx->info.codename, "stable");
+	assert_null(fx->info.version);
+	struct fetch_options fo = { .cache_dir = fx->cache };
+	struct fetcher *f;
+	struct repo_info cached = { 0 };
+	assert_int_equal(fetcher_new(&f, &fo, &fx->err), 0);
+	assert_int_equal(repo_cached_info(f, hex, &cached, &fx->err), 0);
+	assert_string_equal(cached.origin, "jeos-test");
+	assert_int_equal(cached.date, fx->info.date);
+	repo_info_free(&cached);
+	assert_int_equal(repo_cached_info(f, SHA256_OF_NOTHING, &cached, &fx->err), 1);
+	fetcher_free(f);
 	assert_int_equal(fx->stats.downloaded, 2); /* InRelease, Packages.xz */
 	assert_string_equal(fx->warnings, "");
 
