@@ -216,6 +216,7 @@ static int lookup_mirror(const char *name, const struct mirror_map *m,
 		if (!strcmp(uri_basename(uris[i]), name)) {
 			*base = xstrdup(uris[i]);
 			free_list(uris);
+			strbuf_release(&known);
 			return 0;
 		}
 		strbuf_addf(&known, "%s%s", known.len ? ", " : "", uri_basename(uris[i]));
