@@ -1,8 +1,8 @@
 # jeos kconfig with the real linux-source-6.12 tree (trixie's default
 # kernel source): the hardware a recipe's <machine> declares picks exactly
 # its drivers, built in; a value Kconfig drops fails, naming the symbol
-# and the dependency that is off. The first run fetches and unpacks the tree into the shared test cache (~20 s);
-# later runs reuse it. Each configuration takes ~10 s (tinyconfig, then
+# and the dependency that is off. The first run fetches and unpacks the
+# tree into the shared test cache (~20 s); later runs reuse it. Each configuration takes ~10 s (tinyconfig, then
 # olddefconfig).
 . "$(dirname "$0")/lib.sh"
 
