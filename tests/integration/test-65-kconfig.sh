@@ -2,8 +2,8 @@
 # kernel source): the hardware a recipe's <machine> declares picks exactly
 # its drivers, built in; a value Kconfig drops fails, naming the symbol
 # and the dependency that is off. The first run fetches and unpacks the
-# tree into the shared test cache (~20 s); later runs reuse it. Each configuration takes ~10 s (tinyconfig, then
-# olddefconfig).
+# tree into the shared test cache (~20 s); later runs reuse it. Each
+# configuration takes ~10 s (tinyconfig, then olddefconfig).
 . "$(dirname "$0")/lib.sh"
 
 # the fragments of this source tree, wherever the binary is
