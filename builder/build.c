@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "assemble.h"
+#include "distro.h"
 #include "fetch.h"
 #include "hash.h"
 #include "identity.h"
@@ -64,6 +65,8 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	CLEANUP_FREE char *raw = xasprintf("%s.raw", base);
 	CLEANUP_FREE char *raw_path = NULL;
 	CLEANUP_FREE char *pkgs_name = xasprintf("%s.packages", base);
+	CLEANUP_FREE char *release_name = xasprintf("%s.release", base);
+	CLEANUP_FREE char *release_path = NULL, *release = NULL;
 	CLEANUP_FREE char *sums_name = xasprintf("%s.sha256", base);
 	CLEANUP_FREE char *pkgs_path = NULL, *sums_path = NULL;
 	CLEANUP_FREE char *lock_path = o->lock_path ? xstrdup(o->lock_path)
@@ -123,6 +126,13 @@ int build_appliance(const struct recipe *r, const struct build_options *o,
 	if (write_file(pkgs_path, text.buf, text.len, err) < 0)
 		goto out;
 	outputs_add(&outs, pkgs_name);
+
+	/* NAME.release: which Debian the image holds */
+	release_path = xasprintf("%s/%s", scratch, release_name);
+	if (distro_release_file(r, &res.set, &release, err) < 0 ||
+	    write_file(release_path, release, strlen(release), err) < 0)
+		goto out;
+	outputs_add(&outs, release_name);
 
 	/* NAME.sha256, in sha256sum's format */
 	strbuf_reset(&text);

@@ -14,8 +14,6 @@
 #include "kconfig_tree.h"
 #include "resolve.h"
 
-#define DEFAULT_SOURCE "linux-source-6.1"
-
 /* ---- fragments ---- */
 
 static size_t name_hash(const char *s)
@@ -529,7 +527,7 @@ static int find_source(const struct recipe *r, const struct kconfig_options *o,
 		       struct fetcher *f, const char *cache, struct kconfig_result *res,
 		       struct jeos_error *err)
 {
-	const char *name = r->kernel.source ? r->kernel.source : DEFAULT_SOURCE;
+	const char *name = r->kernel.source;
 	CLEANUP_FREE char *deb = NULL, *kconfig = NULL;
 	char sha256[SHA256_HEX_LEN + 1];
 
@@ -542,6 +540,10 @@ static int find_source(const struct recipe *r, const struct kconfig_options *o,
 		res->source_id = xstrdup(res->source_dir);
 		return 0;
 	}
+	if (!name)
+		return jeos_fail(err, JEOS_EXIT_USAGE, "%s: error: no kernel source known for this "
+				 "release: name one with <jeos:kernel source=\"linux-source-X.Y\"/> "
+				 "or --kernel-source DIR", r->path);
 	if (fetch_source_package(r, f, name, &deb, sha256, err) < 0 ||
 	    source_tree(cache, deb, sha256, &res->source_dir, err) < 0)
 		return -1;

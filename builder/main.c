@@ -11,6 +11,7 @@
 
 #include "build.h"
 #include "doctor.h"
+#include "distro.h"
 #include "fetch.h"
 #include "kconfig.h"
 #include "lock.h"
@@ -61,7 +62,7 @@ static const char usage_main[] =
 	"exit codes: 0 ok, 1 the build (or fetch, boot) failed, 2 bad input or usage\n";
 
 static const char usage_validate[] =
-	"usage: jeos validate RECIPE [--profile P]... [--mirror NAME=URI]...\n"
+	"usage: jeos validate RECIPE [--profile P]... [--mirror NAME=URI]... [--cache DIR]\n"
 	"\n"
 	"Parse and check RECIPE (a directory with config.xml or one *.kiwi file,\n"
 	"or the XML file itself) and print what jeos would build.\n"
@@ -70,6 +71,8 @@ static const char usage_validate[] =
 	"                        profiles marked import=\"true\"\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI (default: the host's\n"
 	"                        apt sources, or $JEOS_MIRROR_N)\n"
+	"  -c, --cache DIR       where resolve put the InRelease files the recipe's\n"
+	"                        NAME.lock names, for the locked release's version\n"
 	"  -q, --quiet           no progress or information messages\n";
 
 static const char usage_resolve[] =
@@ -149,7 +152,8 @@ static const char usage_kconfig[] =
 	"\n"
 	"  -o, --output FILE     also copy the .config to FILE\n"
 	"  -k, --kernel-source DIR  an unpacked kernel tree; default: the recipe's\n"
-	"                        <jeos:kernel source> package [linux-source-6.1],\n"
+	"                        <jeos:kernel source> package [the release's,\n"
+	"                        as jeos validate shows it],\n"
 	"                        fetched and unpacked into the cache once\n"
 	"  -p, --profile P       select profile P (repeatable)\n"
 	"  -m, --mirror N=URI    resolve mirror://N/ to URI\n"
@@ -341,6 +345,15 @@ static int cmd_validate(int argc, char **argv)
 		goto out;
 	}
 	recipe_print_summary(r, stdout);
+	CLEANUP_FREE char *locked = NULL;
+	switch (distro_locked_release(r, o.cache_dir, &locked, &err)) {
+	case -1:
+		fprintf(stderr, "%s\n", err.msg);
+		rc = err.code;
+		goto out;
+	case 0:
+		printf("locked:       %s\n", locked);
+	}
 	rc = JEOS_EXIT_OK;
 out:
 	recipe_free(r);

@@ -179,14 +179,21 @@ static const char *uri_basename(const char *uri)
 	return slash ? slash + 1 : uri;
 }
 
-static char *mirror_from_env(const char *name)
+/* "debian-security" -> "JEOS_MIRROR_DEBIAN_SECURITY" */
+static char *env_var_name(const char *name)
 {
-	CLEANUP_FREE char *var = xasprintf("JEOS_MIRROR_%s", name);
-	const char *v;
+	char *var = xasprintf("JEOS_MIRROR_%s", name);
 
 	for (char *p = var; *p; p++)
 		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-	v = getenv(var);
+	return var;
+}
+
+static char *mirror_from_env(const char *name)
+{
+	CLEANUP_FREE char *var = env_var_name(name);
+	const char *v = getenv(var);
+
 	return v && *v ? xstrdup(v) : NULL;
 }
 
@@ -196,6 +203,7 @@ static int lookup_mirror(const char *name, const struct mirror_map *m,
 	char **uris = NULL;
 	size_t n = 0;
 	struct strbuf known = STRBUF_INIT;
+	char *var;
 
 	for (size_t i = 0; m && i < m->nr; i++)
 		if (!strcmp(m->names[i], name)) {
@@ -210,15 +218,18 @@ static int lookup_mirror(const char *name, const struct mirror_map *m,
 		if (!strcmp(uri_basename(uris[i]), name)) {
 			*base = xstrdup(uris[i]);
 			free_list(uris);
+			strbuf_release(&known);
 			return 0;
 		}
 		strbuf_addf(&known, "%s%s", known.len ? ", " : "", uri_basename(uris[i]));
 	}
 	free_list(uris);
+	var = env_var_name(name);
 	jeos_fail(err, JEOS_EXIT_USAGE,
-		  "unknown mirror '%s': give --mirror %s=URI or set JEOS_MIRROR_%s "
+		  "unknown mirror '%s': give --mirror %s=URI or set %s "
 		  "(the host's apt sources offer: %s)",
-		  name, name, name, known.len ? known.buf : "none");
+		  name, name, var, known.len ? known.buf : "none");
+	free(var);
 	strbuf_release(&known);
 	return -1;
 }

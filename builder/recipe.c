@@ -11,6 +11,7 @@
  * Every message reads "file:line: error: ...".
  */
 #include "recipe.h"
+#include "distro.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -73,6 +74,7 @@ struct ctx {
 	size_t nr_defined, alloc_defined;
 	const char **selected;    /* selected profile names */
 	size_t nr_selected;
+	xmlNodePtr kernel;        /* the <jeos:kernel> in effect, for messages */
 };
 
 /* ---- messages ---- */
@@ -1245,8 +1247,10 @@ static void read_preferences(struct ctx *c, xmlNodePtr n, xmlNodePtr *type)
 			read_value(c, k, "<jeos:hostname>", &r->hostname, &hostname_syntax);
 		else if (is_jeos_elem(k, "identity"))
 			replace(&r->identity_seed, dup_attr(k, "seed"));
-		else if (is_jeos_elem(k, "kernel"))
+		else if (is_jeos_elem(k, "kernel")) {
 			read_kernel(c, k, &r->kernel);
+			c->kernel = k;
+		}
 		else if (is_elem(k, "type")) {
 			/* The first type wins unless a later one says primary="true". */
 			const char *primary = attr(k, "primary");
@@ -1580,6 +1584,15 @@ static void read_recipe(struct ctx *c, xmlNodePtr root)
 	if (r->type.bootloader == BL_UNSET)
 		r->type.bootloader = r->type.firmware == FW_EFI ? BL_GRUB2 : BL_EXTLINUX;
 	add_bootloader_packages(r);
+	if (!r->kernel.source && r->nr_repos) {
+		/* the release's own kernel (distro.c), else the recipe must say */
+		const struct distro_release *d = distro_recipe_release(r);
+		if (d && d->kernel_source)
+			r->kernel.source = xstrdup(d->kernel_source);
+		else if (r->kernel.build)
+			add_error(c, c->kernel, "<jeos:kernel build=\"true\"> needs source=\"linux-source-X.Y\": "
+				  "jeos knows no default kernel source for %s", r->repos[0].distribution);
+	}
 	if (r->kernel.build)
 		drop_kernel_package(r);
 	find_recipe_files(c, root);
@@ -1852,10 +1865,14 @@ void recipe_print_summary(const struct recipe *r, FILE *out)
 {
 	const struct recipe_type *t = &r->type;
 	char size[32];
+	char *release;
 
 	fprintf(out, "recipe:       %s\n", r->path);
 	fprintf(out, "name:         %s\n", r->name);
 	fprintf(out, "version:      %s\n", r->version);
+	release = distro_describe(r, NULL);
+	fprintf(out, "release:      %s\n", release);
+	free(release);
 	if (r->specification)
 		fprintf(out, "description:  %s\n", r->specification);
 	fprintf(out, "profiles:     ");
@@ -1876,7 +1893,7 @@ void recipe_print_summary(const struct recipe *r, FILE *out)
 		fprintf(out, "cmdline:      %s\n", t->kernelcmdline);
 	if (r->kernel.build)
 		fprintf(out, "kernel:       built from %s, fragments %s\n",
-			r->kernel.source ? r->kernel.source : "linux-source-6.1",
+			r->kernel.source,
 			r->kernel.config ? r->kernel.config : "(chosen from <machine>)");
 	else
 		fprintf(out, "kernel:       %s%s\n", r->kernel.package,

@@ -96,7 +96,8 @@ struct recipe_machine {
 struct recipe_kernel {     /* <jeos:kernel>, see issue "JeOS kernels" */
 	char *package;         /* default linux-image-cloud-amd64 */
 	char *config;          /* kconfig fragment(s), comma separated */
-	char *source;          /* e.g. linux-source-6.1 */
+	char *source;          /* e.g. linux-source-6.12; set from the release
+				* (distro.h) when build and not given */
 	int build;             /* compile a kernel from config */
 	int trim_modules;      /* modules="trim" */
 };

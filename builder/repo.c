@@ -92,6 +92,10 @@ int release_parse(struct release *rel, const char *text, size_t len,
 		rel->suite = xstrdup(v);
 	if ((v = deb822_get(&para, "Codename")))
 		rel->codename = xstrdup(v);
+	if ((v = deb822_get(&para, "Origin")))
+		rel->origin = xstrdup(v);
+	if ((v = deb822_get(&para, "Version")))
+		rel->version = xstrdup(v);
 	if ((v = deb822_get(&para, "Date")) && parse_date(v, &rel->date) < 0) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "%s:%u: error: bad Date \"%s\"", source, para.line, v);
 		goto out;
@@ -127,7 +131,26 @@ void release_free(struct release *rel)
 	free(rel->files);
 	free(rel->suite);
 	free(rel->codename);
+	free(rel->origin);
+	free(rel->version);
 	memset(rel, 0, sizeof(*rel));
+}
+
+void repo_info_free(struct repo_info *info)
+{
+	free(info->origin);
+	free(info->version);
+	free(info->codename);
+	memset(info, 0, sizeof(*info));
+}
+
+static void info_from_release(struct repo_info *info, const struct release *rel)
+{
+	repo_info_free(info);
+	info->date = rel->date;
+	info->origin = rel->origin ? xstrdup(rel->origin) : NULL;
+	info->version = rel->version ? xstrdup(rel->version) : NULL;
+	info->codename = rel->codename ? xstrdup(rel->codename) : NULL;
 }
 
 /* ---- signatures ---- */
@@ -372,6 +395,31 @@ static void clearsigned_text(const char *raw, struct strbuf *text)
 	}
 }
 
+int repo_cached_info(const struct fetcher *f, const char *inrelease_sha256,
+		     struct repo_info *info, struct jeos_error *err)
+{
+	CLEANUP_FREE char *path = fetch_cache_path(f, inrelease_sha256);
+	CLEANUP_STRBUF struct strbuf raw = STRBUF_INIT, text = STRBUF_INIT;
+	struct release rel = { 0 };
+	char sha256[SHA256_HEX_LEN + 1];
+
+	strbuf_addstr(&raw, "");
+	if (strbuf_read_file(&raw, path) < 0)
+		return 1;
+	sha256_buffer(raw.buf, raw.len, sha256);
+	if (strcmp(sha256, inrelease_sha256))
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: its SHA256 is %s", path, sha256);
+	if (str_has_prefix(raw.buf, "-----BEGIN PGP SIGNED MESSAGE-----"))
+		clearsigned_text(raw.buf, &text);
+	else
+		strbuf_add(&text, raw.buf, raw.len);
+	if (release_parse(&rel, text.buf, text.len, path, err) < 0)
+		return -1;
+	info_from_release(info, &rel);
+	release_free(&rel);
+	return 0;
+}
+
 /* ---- indexes ---- */
 
 /* Unpacks a verified compressed index into the cache, checking the result
@@ -601,7 +649,8 @@ static void add_index(struct repo_index **out, size_t *n, int repo_idx,
 
 int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	      const char *arch, struct repo_index **out, size_t *n,
-	      char inrelease_sha256[SHA256_HEX_LEN + 1], time_t *date, struct jeos_error *err)
+	      char inrelease_sha256[SHA256_HEX_LEN + 1], struct repo_info *info,
+	      struct jeos_error *err)
 {
 	static const char *const main_only[] = { "main", NULL };
 	CLEANUP_FREE char *shown_uri = uri_redact(repo->uri);
@@ -630,7 +679,7 @@ int repo_load(struct fetcher *f, const struct recipe_repo *repo, int repo_idx,
 	if (load_release(f, repo, dists, shown, &text, inrelease_sha256, err) < 0 ||
 	    release_parse(&rel, text.buf, text.len, shown, err) < 0)
 		goto out;
-	*date = rel.date;
+	info_from_release(info, &rel);
 
 	const char *last = strrchr(dist, '/') ? strrchr(dist, '/') + 1 : dist;
 	if ((rel.suite || rel.codename) &&

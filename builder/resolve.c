@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "distro.h"
 #include "repo.h"
 #include "solve.h"
 
@@ -13,17 +14,21 @@ int resolve_load_repos(const struct recipe *r, struct fetcher *f, struct resolve
 	memset(out, 0, sizeof(*out));
 	out->nr_repos = r->nr_repos;
 	out->inrelease = xcalloc(r->nr_repos + 1, sizeof(*out->inrelease));
+	out->info = xcalloc(r->nr_repos + 1, sizeof(*out->info));
 	for (size_t i = 0; i < r->nr_repos; i++) {
 		progress("metadata", i + 1, r->nr_repos, "%s", r->repos[i].alias);
-		time_t date = 0;
 		if (repo_load(f, &r->repos[i], (int)i, JEOS_ARCH, idx, nr_idx,
-			      out->inrelease[i], &date, err) < 0) {
+			      out->inrelease[i], &out->info[i], err) < 0) {
 			jeos_error_prefix(err, "%s:%u: error: repository %s: ", r->path,
 					  r->repos[i].line, r->repos[i].alias);
 			return -1;
 		}
-		if (date > out->epoch)
-			out->epoch = date;
+		if (out->info[i].date > out->epoch)
+			out->epoch = out->info[i].date;
+	}
+	if (r->nr_repos) {
+		CLEANUP_FREE char *release = distro_describe(r, &out->info[0]);
+		log_info("release: %s", release);
 	}
 	return 0;
 }
@@ -92,6 +97,10 @@ void resolved_free(struct resolved *res)
 	pkgset_free(&res->set);
 	free(res->inrelease);
 	res->inrelease = NULL;
+	for (size_t i = 0; res->info && i < res->nr_repos; i++)
+		repo_info_free(&res->info[i]);
+	free(res->info);
+	res->info = NULL;
 }
 
 void resolved_print_summary(const struct resolved *res, FILE *out)

@@ -16,6 +16,7 @@ struct resolved {
 	struct pkgset set;
 	/* SHA-256 of each repository's InRelease, in recipe order */
 	char (*inrelease)[SHA256_HEX_LEN + 1];
+	struct repo_info *info; /* each repository's Release, in recipe order */
 	size_t nr_repos;
 	/* SOURCE_DATE_EPOCH the set implies: the newest InRelease Date (or
 	 * the lock's "epoch"); 0 if unknown */
@@ -39,6 +40,7 @@ void resolved_free(struct resolved *res);
  * and counts what it transferred. */
 struct repo_index;
 struct solve_index;
+struct repo_info;
 int resolve_load_repos(const struct recipe *r, struct fetcher *f, struct resolved *out,
 		       struct repo_index **idx, size_t *nr_idx, struct jeos_error *err);
 int resolve_fetch(const struct recipe *r, struct fetcher *f, struct resolved *out,

@@ -9,13 +9,23 @@
 
 #include "deb.h"
 
-/* The top-level directories Debian 12 merges into /usr. */
-static const char *const merged_dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+/* The top-level directories merged-/usr moves into /usr (usrmerge's
+ * list), and whether jeos links them itself when no package ships the
+ * link: lib32/libx32 exist only on multilib systems, lib64 holds the
+ * amd64 loader. Releases from Debian 13 on ship the links in base-files;
+ * older ones (12) leave them to the installer, as debootstrap does. */
+static const struct merged_dir {
+	const char *name;
+	int made;
+} merged_dirs[] = {
+	{ "bin", 1 }, { "sbin", 1 }, { "lib", 1 }, { "lib32", 0 }, { "lib64", 1 }, { "libx32", 0 },
+};
 #define NR_MERGED (sizeof(merged_dirs) / sizeof(merged_dirs[0]))
 
 struct writer {
 	struct archive *a;
 	struct strset dirs;   /* directories already written */
+	struct strset links;  /* merged directories whose symlink a package shipped */
 	struct rootfs_stats *stats;
 	const struct rootfs_options *opts;
 	int64_t mtime;
@@ -61,10 +71,10 @@ static int excluded(const char *path)
 static const char *merged_prefix(const char *path)
 {
 	for (size_t i = 0; i < NR_MERGED; i++) {
-		size_t n = strlen(merged_dirs[i]);
-		if (path[0] == '/' && !strncmp(path + 1, merged_dirs[i], n) &&
+		size_t n = strlen(merged_dirs[i].name);
+		if (path[0] == '/' && !strncmp(path + 1, merged_dirs[i].name, n) &&
 		    (path[n + 1] == '/' || path[n + 1] == '\0'))
-			return merged_dirs[i];
+			return merged_dirs[i].name;
 	}
 	return NULL;
 }
@@ -130,16 +140,45 @@ static int write_layout(struct writer *w, struct jeos_error *err)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (write_dir(w, dirs[i], err) < 0)
 			return -1;
+	return 0;
+}
+
+/* After every package: the merged directories' targets, and the links no
+ * package shipped. */
+static int write_merged_links(struct writer *w, struct jeos_error *err)
+{
 	for (size_t i = 0; i < NR_MERGED; i++) {
-		CLEANUP_FREE char *target = xasprintf("usr/%s", merged_dirs[i]);
-		/* lib32/libx32 only exist on multilib systems; lib64 holds the amd64 loader */
-		if (i >= 3 && strcmp(merged_dirs[i], "lib64"))
+		const char *dir = merged_dirs[i].name;
+		int shipped = strset_has(&w->links, dir);
+		CLEANUP_FREE char *target = xasprintf("usr/%s", dir);
+
+		if (!shipped && !merged_dirs[i].made)
 			continue;
 		if (write_dir(w, target, err) < 0 ||
-		    write_member(w, merged_dirs[i], S_IFLNK | 0777, target, NULL, 0, err) < 0)
+		    (!shipped && write_member(w, dir, S_IFLNK | 0777, target, NULL, 0, err) < 0))
 			return -1;
 	}
 	return 0;
+}
+
+/* A package's own top-level link of a merged directory ("/bin" ->
+ * "usr/bin", as base-files ships it from Debian 13 on) goes into the tar
+ * as it is, once; 1 if it was one (written or a duplicate), 0 if not. A
+ * link elsewhere would leave the package paths jeos moves into /usr
+ * behind it unreachable, so it is refused. */
+static int shipped_link(struct writer *w, const struct deb_entry *de, const char *top,
+			struct jeos_error *err)
+{
+	if (!S_ISLNK(de->mode) || strlen(de->path) != strlen(top) + 1)
+		return 0;
+	if (!str_has_prefix(de->symlink, de->symlink[0] == '/' ? "/usr/" : "usr/") ||
+	    strcmp(de->symlink + (de->symlink[0] == '/' ? 5 : 4), top))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s is a link to '%s', but merged-/usr needs usr/%s",
+				 de->path, de->symlink, top);
+	if (!strset_add(&w->links, top))
+		return 1;
+	return write_member(w, top, S_IFLNK | 0777, de->symlink, NULL, 0, err) < 0 ? -1 : 1;
 }
 
 static int is_conffile(const struct deb_conffile *list, size_t n, const char *path)
@@ -175,13 +214,14 @@ static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 			w->stats->excluded++;
 			continue;
 		}
-		member_name(&name, de.path);
-		if (S_ISDIR(de.mode)) {
-			/* the merged directories are symlinks already */
-			if ((top && strlen(de.path) == strlen(top) + 1) ||
-			    !strset_add(&w->dirs, name.buf))
-				continue;
+		if (top && (rc = shipped_link(w, &de, top, err)) != 0) {
+			if (rc < 0)
+				break;
+			continue;
 		}
+		member_name(&name, de.path);
+		if (S_ISDIR(de.mode) && !strset_add(&w->dirs, name.buf))
+			continue;
 		if (S_ISREG(de.mode) && !de.hardlink && is_conffile(conffiles, nr_conffiles, de.path))
 			strbuf_addstr(&name, ".dpkg-new");
 		e = archive_entry_clone(deb_data_entry_archive(it));
@@ -365,7 +405,8 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 		stats->packages++;
 	}
 	progress_done();
-	if (write_member(&w, "var/lib/dpkg/status", S_IFREG | 0644, NULL, status.buf, status.len, err) < 0 ||
+	if (write_merged_links(&w, err) < 0 ||
+	    write_member(&w, "var/lib/dpkg/status", S_IFREG | 0644, NULL, status.buf, status.len, err) < 0 ||
 	    write_member(&w, "var/lib/dpkg/available", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
 	    write_member(&w, "var/lib/dpkg/diversions", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
 	    write_member(&w, "var/lib/dpkg/statoverride", S_IFREG | 0644, NULL, "", 0, err) < 0 ||
@@ -387,6 +428,7 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 out:
 	tar_free(w.a, rc);
 	strset_clear(&w.dirs);
+	strset_clear(&w.links);
 	strbuf_release(&status);
 	strbuf_release(&list);
 	return rc;

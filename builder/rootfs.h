@@ -9,10 +9,13 @@
  * maintainer scripts wait in /var/lib/dpkg/info, so `dpkg --configure -a`
  * in the guest finishes the job exactly as on any Debian system.
  *
- * The layout is merged-/usr, as Debian 12 installs it: /bin, /sbin,
- * /lib* are symlinks into /usr and package paths are rewritten on the way
+ * The layout is merged-/usr whatever the release: /bin, /sbin, /lib* are
+ * symlinks into /usr and package paths are rewritten on the way
  * ("/bin/sh" is stored as "usr/bin/sh"); dpkg's file lists keep the paths
- * as packaged, which the symlinks resolve.
+ * as packaged, which the symlinks resolve. The links are the packages'
+ * own where a package ships them (base-files from Debian 13 on), each
+ * once; jeos makes the others (Debian 12 ships none). A package that links
+ * a merged directory anywhere else than into /usr is refused.
  */
 #ifndef JEOS_ROOTFS_H
 #define JEOS_ROOTFS_H

@@ -15,7 +15,12 @@ expect_fail 2 'no such recipe' "$JEOS" validate "$T/nothing"
 grep -q '^name: *jeos-minimal' "$T/summary"
 grep -q 'filesystem=ext4' "$T/summary"
 grep -q 'format=qcow2' "$T/summary"
-grep -q '^repository: *debian .* bookworm main' "$T/summary"
+grep -q '^release: *Debian 13 (trixie)$' "$T/summary" || fail "release: $(grep release "$T/summary")"
+grep -q '^repository: *debian .* trixie main' "$T/summary"
+grep -q '^repository: *debian-updates .* trixie-updates main' "$T/summary"
+grep -q '^repository: *debian-security .*/debian-security trixie-security main' "$T/summary"
+"$JEOS" validate "$JEOS_SRC/recipes/minimal-bookworm" | grep -q '^release: *Debian 12 (bookworm)$' ||
+	fail "minimal-bookworm's release"
 grep -q 'password=plain, hashed at build time' "$T/summary"
 # never a password, not even a plain one from the recipe
 "$JEOS" validate "$JEOS_SRC/recipes/demo" > "$T/demo"
@@ -26,7 +31,7 @@ grep -q '^user: *demo .*password=plain, hashed at build time' "$T/demo"
 for r in "$JEOS_SRC"/recipes/*/; do "$JEOS" validate "$r" > /dev/null || fail "$r does not validate"; done
 "$JEOS" validate "$JEOS_SRC/recipes/tiny" > "$T/tiny"
 grep -q '^packages: *bootstrap=1 ' "$T/tiny" || fail "tiny: $(grep packages "$T/tiny")"
-grep -q '^kernel: *built from linux-source-6.1, fragments base-minimal' "$T/tiny" || fail "tiny's kernel"
+grep -q '^kernel: *built from linux-source-6.12, fragments base-minimal' "$T/tiny" || fail "tiny's kernel"
 
 # host devices for passthrough: PCI addresses are checked
 mkdir "$T/hostdev"
@@ -37,7 +42,7 @@ sed -i 's|0000:03:00.0|03:00|' "$T/hostdev/config.xml"
 expect_fail 2 "config.xml:[0-9]+: error: .*address" "$JEOS" validate "$T/hostdev"
 
 # --mirror overrides the host's apt sources
-"$JEOS" validate --mirror debian=file:///srv/mirror "$JEOS_SRC/recipes/minimal" | grep -q 'file:///srv/mirror bookworm'
+"$JEOS" validate --mirror debian=file:///srv/mirror "$JEOS_SRC/recipes/minimal" | grep -q 'file:///srv/mirror trixie'
 
 # bad input: file:line: error: ..., exit 2
 mkdir "$T/bad"

@@ -1,5 +1,7 @@
-# End to end: jeos build recipes/minimal in every format, check the outputs,
-# inspect the image with libguestfs, boot it under qemu to a login prompt.
+# End to end: jeos build recipes/minimal (Debian 13) in every format, check
+# the outputs, inspect the image with libguestfs, boot it under qemu to a
+# login prompt; then recipes/minimal-bookworm, the Debian 12 one, built and
+# booted the same way.
 . "$(dirname "$0")/lib.sh"
 
 out=$T/out base=jeos-minimal.amd64-1.0.0
@@ -19,12 +21,12 @@ grep -q 'relaunching the appliance under TCG' "$T/stderr" || { cat "$T/stderr"; 
 grep 'lost to KVM' "$T/stderr"
 echo "build with the fallback: $(( $(date +%s) - t0 )) s"
 img=$out/$base
-for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages sha256; do
+for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages release sha256; do
 	[ -s "$img.$f" ] || fail "no $img.$f"
 done
 ls -A "$out" | grep -q '^\.jeos-build' && fail "scratch directory left"
 (cd "$out" && sha256sum --quiet -c "$base.sha256") || fail "checksums do not match"
-for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages "ovf/$base.ovf"; do
+for f in raw raw.zst qcow2 vmdk ova libvirt.xml packages release "ovf/$base.ovf"; do
 	grep -q " $base[.-]$f\$" "$img.sha256" || fail "$f is not in $base.sha256"
 done
 
@@ -50,7 +52,10 @@ grep -q "file=\"$(realpath "$img.qcow2")\"" "$img.libvirt.xml" || fail "libvirt 
 # NAME.packages: name|version|arch|sha256 for each installed package
 grep -Eq '^systemd-sysv\|[^|]+\|amd64\|[0-9a-f]{64}$' "$img.packages" || fail "bad .packages"
 grep -Eq '^linux-image-[0-9].*-cloud-amd64\|' "$img.packages"
-[ "$(wc -l < "$img.packages")" -ge 100 ]
+[ "$(wc -l < "$img.packages")" -ge 90 ]
+# NAME.release: which Debian, as the image's /etc/debian_version says
+grep -qx 'RELEASE="Debian 13 (trixie)"' "$img.release" || fail "release: $(cat "$img.release")"
+grep -qx 'SUITES="trixie trixie-updates trixie-security"' "$img.release" || fail "suites"
 
 inspect "$img.raw" > "$T/inspect" <<'GF'
 echo --hostname
@@ -71,18 +76,26 @@ echo --extlinux
 cat /boot/extlinux/extlinux.conf
 echo --network
 cat /etc/systemd/network/80-jeos-dhcp.network
+echo --debian
+cat /etc/debian_version
+echo --merged
+sh "for d in bin sbin lib lib64; do echo $d $(readlink /$d); done"
 echo --end
 GF
 [ "$(section hostname)" = jeos ] || fail "hostname: $(section hostname)"
 [ "$(section shadow)" = '$6$' ] || fail "root's password is not a SHA-512 crypt hash"
 section status | grep -v '^ *$' | grep -v '^ *[0-9]* ii *$' && fail "packages not 'install ok installed'"
-section status | grep -Eq '^ *1[0-9]{2} ii *$' || fail "not 100-199 installed packages: $(section status)"
+section status | grep -Eq '^ *(9[0-9]|1[0-9]{2}) ii *$' || fail "not 90-199 installed packages: $(section status)"
 [ "$(section audit)" = "audit-exit=0" ] || fail "dpkg --audit: $(section audit)"
 [ "$(section machine-id)" = 0 ] || fail "machine-id is not empty"
 [ -z "$(section hostkeys)" ] || fail "SSH host keys in the image"
 section fstab | grep -Eq '^UUID=[0-9a-f-]+\s+/\s+ext4' || fail "fstab: $(section fstab)"
 section extlinux | grep -q 'console=ttyS0' || fail "kernel command line"
 section network | grep -q 'DHCP=yes'
+section debian | grep -Eq '^13\.[0-9]+$' || fail "debian_version: $(section debian)"
+grep -qx "DEBIAN_VERSION=$(section debian)" "$img.release" || fail "NAME.release is not the image's version"
+[ "$(section merged | tr '\n' ' ')" = "bin usr/bin sbin usr/sbin lib usr/lib lib64 usr/lib64 " ] ||
+	fail "merged-/usr: $(section merged)"
 
 # the plain password of the recipe ("jeos") is also the host name, so the
 # absence of plain passwords is checked on recipes/demo (test-61)
@@ -91,3 +104,26 @@ section network | grep -q 'DHCP=yes'
 	{ tail -20 "$T/console"; fail "no login prompt"; }
 grep -q 'matched after' "$T/boot"
 cat "$T/boot"
+
+# Debian 12: jeos makes the merged-/usr links base-files 12 does not ship
+out12=$T/out12 base12=jeos-minimal-bookworm.amd64-1.0.0
+"$JEOS" build --cache "$CACHE" "$JEOS_SRC/recipes/minimal-bookworm" -o "$out12" > "$T/stdout12" 2> "$T/stderr12" ||
+	{ cat "$T/stderr12"; fail "jeos build minimal-bookworm failed"; }
+img12=$out12/$base12
+grep -qx 'RELEASE="Debian 12 (bookworm)"' "$img12.release" || fail "release: $(cat "$img12.release")"
+inspect "$img12.raw" > "$T/inspect" <<'GF'
+echo --debian
+cat /etc/debian_version
+echo --merged
+sh "for d in bin sbin lib lib64; do echo $d $(readlink /$d); done"
+echo --audit
+sh "dpkg --audit; echo audit-exit=$?"
+echo --end
+GF
+section debian | grep -Eq '^12\.[0-9]+$' || fail "bookworm's debian_version: $(section debian)"
+[ "$(section merged | tr '\n' ' ')" = "bin usr/bin sbin usr/sbin lib usr/lib lib64 usr/lib64 " ] ||
+	fail "bookworm merged-/usr: $(section merged)"
+[ "$(section audit)" = "audit-exit=0" ] || fail "bookworm dpkg --audit: $(section audit)"
+"$JEOS" boot "$img12.qcow2" --expect 'login:' --timeout 400 --log "$T/console12" > "$T/boot12" ||
+	{ tail -20 "$T/console12"; fail "minimal-bookworm: no login prompt"; }
+cat "$T/boot12"

@@ -1,9 +1,9 @@
-# jeos kconfig with the real linux-source-6.1 tree: the hardware a recipe's
-# <machine> declares picks exactly its drivers, built in; a value Kconfig
-# drops fails, naming the symbol and the dependency that is off. The first
-# run fetches and unpacks the tree into the shared test cache (~20 s);
-# later runs reuse it. Each configuration takes ~10 s (tinyconfig, then
-# olddefconfig).
+# jeos kconfig with the real linux-source-6.12 tree (trixie's default
+# kernel source): the hardware a recipe's <machine> declares picks exactly
+# its drivers, built in; a value Kconfig drops fails, naming the symbol
+# and the dependency that is off. The first run fetches and unpacks the
+# tree into the shared test cache (~20 s); later runs reuse it. Each
+# configuration takes ~10 s (tinyconfig, then olddefconfig).
 . "$(dirname "$0")/lib.sh"
 
 # the fragments of this source tree, wherever the binary is
@@ -58,7 +58,7 @@ recipe virtio ""
 check virtio VIRTIO_BLK VIRTIO_NET
 src=$(sed -n 's/^kernel source: //p' "$T/virtio.out")
 [ -f "$src/Kconfig" ] || fail "no kernel tree at '$src'"
-case $src in "$CACHE"/kernel-source/*/linux-source-6.1) ;; *) fail "the tree is not in the cache: $src" ;; esac
+case $src in "$CACHE"/kernel-source/*/linux-source-6.12) ;; *) fail "the tree is not in the cache: $src" ;; esac
 grep -qx 'CONFIG_EXT4_FS=y' "$T/virtio.config" || fail "the root file system is not built in"
 grep -qx '# CONFIG_MODULES is not set' "$T/virtio.config" || fail "modules are enabled"
 

@@ -11,19 +11,28 @@
 
 #define KIWI_EXAMPLES SRCDIR "/../shared/reference/kiwi-examples"
 
-/* A fake host root whose apt sources name one mirror, ".../debian". */
+/* A fake host root whose apt sources name the mirrors a Debian host has,
+ * ".../debian" and, unless without_security, ".../debian-security". */
 static char *apt_root;
+
+static char *make_apt_root(int without_security)
+{
+	char *root = test_tmpdir();
+	char *cmd = xasprintf("mkdir -p %s/etc/apt/sources.list.d && "
+			      "printf 'Types: deb\\nURIs: http://mirror.invalid/debian\\n"
+			      "Suites: trixie trixie-updates\\nComponents: main\\n%s' > %s/etc/apt/sources.list.d/debian.sources",
+			      root, without_security ? "" :
+			      "\\nTypes: deb\\nURIs: http://mirror.invalid/debian-security\\n"
+			      "Suites: trixie-security\\nComponents: main\\n", root);
+	test_sh(cmd);
+	free(cmd);
+	return root;
+}
 
 static int setup(void **state)
 {
 	(void)state;
-	apt_root = test_tmpdir();
-	char *cmd = xasprintf("mkdir -p %s/etc/apt/sources.list.d && "
-			      "printf 'Types: deb\\nURIs: http://mirror.invalid/debian\\n"
-			      "Suites: bookworm\\nComponents: main\\n' > %s/etc/apt/sources.list.d/debian.sources",
-			      apt_root, apt_root);
-	test_sh(cmd);
-	free(cmd);
+	apt_root = make_apt_root(0);
 	return 0;
 }
 
@@ -128,8 +137,13 @@ static void test_minimal_recipe_model(void **state)
 	assert_int_equal(r->type.formats, FMT_QCOW2);
 	assert_int_equal(r->type.size_bytes, 0);
 	assert_string_equal(r->repos[0].uri, "http://mirror.invalid/debian");
-	assert_string_equal(r->repos[0].distribution, "bookworm");
+	assert_string_equal(r->repos[0].distribution, "trixie");
 	assert_true(r->repos[0].gpgcheck);
+	/* with its updates and security updates */
+	assert_int_equal(r->nr_repos, 3);
+	assert_string_equal(r->repos[1].distribution, "trixie-updates");
+	assert_string_equal(r->repos[2].uri, "http://mirror.invalid/debian-security");
+	assert_string_equal(r->repos[2].distribution, "trixie-security");
 	assert_int_equal(r->nr_packages[PKGS_IMAGE], 2);
 	assert_string_equal(r->packages[PKGS_IMAGE][0].name, "linux-image-cloud-amd64");
 	assert_string_equal(r->packages[PKGS_IMAGE][1].name, "systemd-sysv");
@@ -386,6 +400,57 @@ static void test_unknown_mirror(void **state)
 	expect_error(HEAD PREFS "<repository type=\"apt-deb\" distribution=\"jammy\">\n"
 		     "<source path=\"mirror://ubuntu\"/></repository>\n" TAIL,
 		     "config.xml:6: error: unknown mirror 'ubuntu': give --mirror ubuntu=URI");
+}
+
+/* A built kernel's source is the release's (distro.c) unless the recipe
+ * names one; a release without a known default needs it named. */
+static void test_kernel_source_per_release(void **state)
+{
+	(void)state;
+	static const struct { const char *dist, *attrs, *want; } cases[] = {
+		{ "bookworm", "", "linux-source-6.1" },
+		{ "trixie", "", "linux-source-6.12" },
+		{ "trixie-security", "", "linux-source-6.12" },
+		{ "trixie", " source=\"linux-source-6.16\"", "linux-source-6.16" },
+		{ "forky", " source=\"linux-source-6.18\"", "linux-source-6.18" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct recipe *r = NULL;
+		struct jeos_error err = { 0 };
+		char *xml = xasprintf(HEAD "<preferences><type image=\"oem\" filesystem=\"ext4\"/>"
+				      "<jeos:kernel build=\"true\"%s/></preferences>\n"
+				      "<repository type=\"apt-deb\" distribution=\"%s\"><source path=\"mirror://debian\"/>"
+				      "</repository>\n" TAIL, cases[i].attrs, cases[i].dist);
+		if (load(xml, NULL, &r, &err) < 0)
+			fail_msg("%s: %s", cases[i].dist, err.msg);
+		assert_string_equal(r->kernel.source, cases[i].want);
+		recipe_free(r);
+		free(xml);
+	}
+	expect_error(HEAD "<preferences><type image=\"oem\" filesystem=\"ext4\"/>\n"
+		     "<jeos:kernel build=\"true\"/></preferences>\n"
+		     "<repository type=\"apt-deb\" distribution=\"sid\"><source path=\"mirror://debian\"/>"
+		     "</repository>\n" TAIL,
+		     "config.xml:5: error: <jeos:kernel build=\"true\"> needs source=\"linux-source-X.Y\": "
+		     "jeos knows no default kernel source for sid");
+}
+
+/* A host whose apt sources have no security archive: the error says how
+ * to name one. */
+static void test_unknown_security_mirror(void **state)
+{
+	(void)state;
+	char *host = apt_root;
+
+	apt_root = make_apt_root(1);
+	expect_error(HEAD PREFS REPO "<repository type=\"apt-deb\" distribution=\"trixie-security\">\n"
+		     "<source path=\"mirror://debian-security\"/></repository>\n" TAIL,
+		     "config.xml:7: error: unknown mirror 'debian-security': give --mirror "
+		     "debian-security=URI or set JEOS_MIRROR_DEBIAN_SECURITY (the host's apt sources offer: debian)");
+	test_rmrf(apt_root);
+	free(apt_root);
+	apt_root = host;
 }
 
 static void test_mirror_override(void **state)
@@ -878,6 +943,8 @@ int main(void)
 		cmocka_unit_test(test_plain_password_needs_pwdformat),
 		cmocka_unit_test(test_repository_without_source),
 		cmocka_unit_test(test_unknown_mirror),
+		cmocka_unit_test(test_unknown_security_mirror),
+		cmocka_unit_test(test_kernel_source_per_release),
 		cmocka_unit_test(test_mirror_override),
 		cmocka_unit_test(test_profiles_select_type_and_packages),
 		cmocka_unit_test(test_machine_checks),

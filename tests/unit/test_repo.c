@@ -22,7 +22,7 @@ struct fixture {
 	struct repo_index *idx;
 	size_t n;
 	char sha[SHA256_HEX_LEN + 1];
-	time_t date;
+	struct repo_info info;
 	struct fetch_stats stats; /* of the last load */
 	struct jeos_error err;
 	char *warnings;        /* stderr of the last load */
@@ -64,6 +64,7 @@ static int teardown(void **state)
 	free(fx->cache);
 	free(fx->uri);
 	free(fx->keyring);
+	repo_info_free(&fx->info);
 	free(fx->warnings);
 	free(fx);
 	return 0;
@@ -88,7 +89,7 @@ static int load(struct fixture *fx)
 	assert_int_equal(fetcher_new(&f, &opts, &fx->err), 0);
 	fflush(stderr);
 	dup2(fileno(capture), 2);
-	rc = repo_load(f, &fx->repo, 3, "amd64", &fx->idx, &fx->n, fx->sha, &fx->date, &fx->err);
+	rc = repo_load(f, &fx->repo, 3, "amd64", &fx->idx, &fx->n, fx->sha, &fx->info, &fx->err);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -173,6 +174,7 @@ static void test_release_parse(void **state)
 	const char *text =
 		"Origin: Debian\n"
 		"Suite: stable\n"
+		"Version: 12.5\n"
 		"Codename: bookworm\n"
 		"Date: Sat, 01 Jun 2024 20:21:48 UTC\n"
 		"Valid-Until: Sat, 08 Jun 2024 20:21:48 UTC\n"
@@ -188,6 +190,8 @@ static void test_release_parse(void **state)
 	assert_int_equal(release_parse(&rel, text, strlen(text), "Release", &err), 0);
 	assert_string_equal(rel.suite, "stable");
 	assert_string_equal(rel.codename, "bookworm");
+	assert_string_equal(rel.origin, "Debian");
+	assert_string_equal(rel.version, "12.5");
 	assert_int_equal(rel.valid_until, 1717878108);
 	assert_int_equal(rel.date, 1717878108 - 7 * 86400);
 	assert_int_equal(rel.nr, 2);
@@ -213,6 +217,8 @@ static void test_release_parse(void **state)
 	assert_non_null(strstr(err.msg, "bad Valid-Until"));
 }
 
+#define SHA256_OF_NOTHING "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static void test_signed_repo_then_cache_hit(void **state)
 {
 	struct fixture *fx = *state;
@@ -232,6 +238,20 @@ static void test_signed_repo_then_cache_hit(void **state)
 	path = xasprintf("%s/by-sha256/%s", fx->cache, hex); /* kept for the lock file */
 	assert_int_equal(access(path, R_OK), 0);
 	free(path);
+	/* what the Release says of itself, fetched and as the lock's copy */
+	assert_string_equal(fx->info.origin, "jeos-test");
+	assert_string_equal(fx->info.codename, "stable");
+	assert_null(fx->info.version);
+	struct fetch_options fo = { .cache_dir = fx->cache };
+	struct fetcher *f;
+	struct repo_info cached = { 0 };
+	assert_int_equal(fetcher_new(&f, &fo, &fx->err), 0);
+	assert_int_equal(repo_cached_info(f, hex, &cached, &fx->err), 0);
+	assert_string_equal(cached.origin, "jeos-test");
+	assert_int_equal(cached.date, fx->info.date);
+	repo_info_free(&cached);
+	assert_int_equal(repo_cached_info(f, SHA256_OF_NOTHING, &cached, &fx->err), 1);
+	fetcher_free(f);
 	assert_int_equal(fx->stats.downloaded, 2); /* InRelease, Packages.xz */
 	assert_string_equal(fx->warnings, "");
 

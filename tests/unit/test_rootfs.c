@@ -36,6 +36,9 @@ static void read_tar(const char *path)
 
 		assert_true(nr_members < 256);
 		m->name = xstrdup(archive_entry_pathname(e));
+		/* a directory as tar names it, "usr/bin/", found as "usr/bin" */
+		if (strlen(m->name) > 2 && str_has_suffix(m->name, "/"))
+			m->name[strlen(m->name) - 1] = '\0';
 		m->mode = archive_entry_mode(e);
 		m->hardlink = archive_entry_hardlink(e) != NULL;
 		m->link = archive_entry_symlink(e) ? xstrdup(archive_entry_symlink(e)) :
@@ -195,6 +198,121 @@ static void test_exclude_docs(void **state)
 	assert_non_null(m = find("var/lib/dpkg/info/alpha.list"));
 	assert_non_null(strstr(m->data, "/usr/share/doc/alpha/NEWS\n"));
 	free_members();
+	test_rmrf(dir);
+	free(dir);
+}
+
+/* A base-files: with_links, as Debian 13 ships it (/bin, /sbin, /lib,
+ * /lib64 links into /usr, the files already under /usr); without, as
+ * Debian 12 (plain /bin and /lib directories with files in them). */
+static char *make_base_files(const char *dir, int with_links)
+{
+	return test_build_deb(dir, "base-files", with_links ?
+		"mkdir -p $r/usr/bin $r/usr/sbin $r/usr/lib $r/usr/lib64;"
+		"for d in bin sbin lib lib64; do ln -s usr/$d $r/$d; done;"
+		"echo sh > $r/usr/bin/sh; echo ld > $r/usr/lib64/ld.so" :
+		"mkdir -p $r/bin $r/lib64; echo sh > $r/bin/sh; echo ld > $r/lib64/ld.so");
+}
+
+/* The tar as the guest's tar unpacks it: each merged directory a link
+ * into /usr, there once; no link to itself; nothing below a link (tar
+ * would fail on it, or follow it). */
+static void assert_merged_layout(void)
+{
+	static const char *const dirs[] = { "bin", "sbin", "lib", "lib64" };
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *target = xasprintf("usr/%s", dirs[i]);
+		size_t count = 0;
+		const struct member *m = NULL;
+
+		for (size_t j = 0; j < nr_members; j++)
+			if (!strcmp(members[j].name, dirs[i])) {
+				m = &members[j];
+				count++;
+			}
+		assert_int_equal(count, 1);
+		assert_true(S_ISLNK(m->mode));
+		assert_string_equal(m->link, target);
+		assert_non_null(m = find(target));
+		assert_true(S_ISDIR(m->mode));
+		free(target);
+	}
+	for (size_t i = 0; i < nr_members; i++) {
+		const struct member *l = &members[i];
+		if (!S_ISLNK(l->mode))
+			continue;
+		assert_string_not_equal(l->link, l->name);
+		for (size_t j = 0; j < nr_members; j++) {
+			size_t n = strlen(l->name);
+			if (!strncmp(members[j].name, l->name, n) && members[j].name[n] == '/')
+				fail_msg("%s is under the link %s", members[j].name, l->name);
+		}
+	}
+	assert_non_null(find("usr/bin/sh"));
+	assert_non_null(find("usr/lib64/ld.so"));
+}
+
+static void test_merged_usr_shipped_or_made(void **state)
+{
+	(void)state;
+
+	for (int with_links = 0; with_links <= 1; with_links++) {
+		char *dir = test_tmpdir();
+		struct pkgset set = { 0 };
+		struct pkg *p;
+		struct jeos_error err;
+		struct rootfs_stats st;
+		char *tar = xasprintf("%s/root.tar", dir);
+		struct rootfs_options ro = { .arch = "amd64", .mtime = 1700000000 };
+		const struct member *m;
+
+		/* a package with /bin paths first, then base-files, then a
+		 * second one shipping the same links (as usr-is-merged could) */
+		p = pkgset_add(&set);
+		p->name = xstrdup("alpha");
+		p->path = make_deb(dir, "alpha", "");
+		p = pkgset_add(&set);
+		p->name = xstrdup("base-files");
+		p->path = make_base_files(dir, with_links);
+		p = pkgset_add(&set);
+		p->name = xstrdup("base-files-again");
+		p->path = xstrdup(set.pkgs[1].path);
+		if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
+			fail_msg("%s", err.msg);
+		read_tar(tar);
+		assert_merged_layout();
+		assert_non_null(find("usr/bin/alpha-tool"));
+		/* dpkg's list keeps the packaged paths: base-files owns /bin */
+		assert_non_null(m = find("var/lib/dpkg/info/base-files.list"));
+		assert_non_null(strstr(m->data, "\n/bin\n"));
+		assert_non_null(strstr(m->data, with_links ? "\n/usr/bin/sh\n" : "\n/bin/sh\n"));
+		free_members();
+		pkgset_free(&set);
+		free(tar);
+		test_rmrf(dir);
+		free(dir);
+	}
+}
+
+static void test_merged_dir_linked_elsewhere(void **state)
+{
+	(void)state;
+	char *dir = test_tmpdir();
+	struct pkgset set = { 0 };
+	struct pkg *p = pkgset_add(&set);
+	struct jeos_error err;
+	struct rootfs_stats st;
+	char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64" };
+
+	p->name = xstrdup("odd");
+	p->path = test_build_deb(dir, "odd", "mkdir -p $r/opt/bin; ln -s opt/bin $r/bin");
+	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
+	assert_string_equal(err.msg, "odd: /bin is a link to 'opt/bin', but merged-/usr needs usr/bin");
+	assert_int_equal(access(tar, F_OK), -1);
+	pkgset_free(&set);
+	free(tar);
 	test_rmrf(dir);
 	free(dir);
 }
@@ -433,6 +551,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merged_usr_and_dpkg_database),
 		cmocka_unit_test(test_exclude_docs),
+		cmocka_unit_test(test_merged_usr_shipped_or_made),
+		cmocka_unit_test(test_merged_dir_linked_elsewhere),
 		cmocka_unit_test(test_bad_deb_names_package),
 		cmocka_unit_test(test_declared_sizes_bounded),
 		cmocka_unit_test(test_control_without_package),

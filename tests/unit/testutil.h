@@ -72,6 +72,19 @@ static inline void test_shf(const char *fmt, ...)
 	strbuf_release(&cmd);
 }
 
+/* DIR/NAME.deb, package NAME version 1 for amd64, built with dpkg-deb
+ * from DIR/NAME-root after the shell commands populate (with $r the
+ * root) filled it; the caller frees the path. */
+static inline char *test_build_deb(const char *dir, const char *name, const char *populate)
+{
+	test_shf("set -e; r=%s/%s-root; mkdir -p $r/DEBIAN; %s;"
+		 "printf 'Package: %s\\nVersion: 1\\nArchitecture: amd64\\nMaintainer: t <t@t>\\n"
+		 "Description: test\\n' > $r/DEBIAN/control;"
+		 "dpkg-deb --root-owner-group --build $r %s/%s.deb >/dev/null",
+		 dir, name, populate, name, dir, name);
+	return xasprintf("%s/%s.deb", dir, name);
+}
+
 /* A whole file as a NUL-terminated string (caller frees). */
 static inline char *test_read_file(const char *path)
 {
