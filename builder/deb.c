@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct deb {
@@ -385,9 +386,50 @@ static int field_ok(const struct field_syntax *f, const char *value)
 	return *value && strchr(f->first, *value) && value[strspn(value, f->rest)] == '\0';
 }
 
-/* Every field of fields[] is there if required and well-formed. */
+/* The fields dpkg keeps in its status file and refuses in a package's
+ * control ("not allowed in this context"): jeos writes them itself. */
+static const char *const status_fields[] = {
+	"Status", "Config-Version", "Conffiles", "Triggers-Pending", "Triggers-Awaited",
+};
+
+/* Debian policy 5.1: printable ASCII but space and colon, not starting
+ * with '#' or '-'. */
+static int field_name_ok(const char *s)
+{
+	if (!*s || *s == '#' || *s == '-')
+		return 0;
+	for (; *s; s++)
+		if (*s < '!' || *s > '~' || *s == ':')
+			return 0;
+	return 1;
+}
+
+/* The control paragraph is one dpkg would take into its status file:
+ * distinct, well-formed field names, none of the status file's own, and
+ * every field of fields[] there if required and well-formed. */
 static int check_fields(const struct deb *d, struct jeos_error *err)
 {
+	const struct deb822_para *c = &d->control;
+
+	for (size_t i = 0; i < c->nr; i++) {
+		const char *name = c->fields[i].name;
+
+		if (!field_name_ok(name))
+			return jeos_fail(err, JEOS_EXIT_FAILED,
+					 "%s: control: invalid field name \"%.64s\" (printable "
+					 "ASCII, no space or colon, not starting with # or -)",
+					 d->path, name);
+		for (size_t j = 0; j < i; j++)
+			if (!strcasecmp(c->fields[j].name, name))
+				return jeos_fail(err, JEOS_EXIT_FAILED,
+						 "%s: control: field %s twice (expected once)",
+						 d->path, name);
+		for (size_t j = 0; j < sizeof(status_fields) / sizeof(*status_fields); j++)
+			if (!strcasecmp(status_fields[j], name))
+				return jeos_fail(err, JEOS_EXIT_FAILED,
+						 "%s: control: field %s belongs in dpkg's status "
+						 "file, not in a package", d->path, name);
+	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
 		const char *v = deb822_get(&d->control, fields[i].name);
 
@@ -402,14 +444,43 @@ static int check_fields(const struct deb *d, struct jeos_error *err)
 	return 0;
 }
 
+/* Parses the control file: text without a NUL byte, one paragraph, as
+ * dpkg takes it. */
+static int parse_control(struct deb *d, struct jeos_error *err)
+{
+	CLEANUP_FREE char *source = xasprintf("%s: control", d->path);
+	struct deb822_para next = { 0 };
+	struct deb822_reader reader;
+	unsigned line;
+	int r;
+
+	if (memchr(d->control_file->data, '\0', d->control_file->size))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: control: a NUL byte (expected text)", d->path);
+	deb822_reader_init(&reader, d->control_file->data, d->control_file->size,
+			   source);
+	r = deb822_next(&reader, &d->control, err);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: control file is empty",
+				 d->path);
+	r = deb822_next(&reader, &next, err);
+	line = next.line;
+	deb822_para_clear(&next);
+	if (r > 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: control:%u: a second paragraph (expected one)",
+				 d->path, line);
+	return r;
+}
+
 /* Reads every regular file of control.tar, then makes sense of control
  * and conffiles. */
 static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 {
 	CLEANUP_STRBUF struct strbuf name = STRBUF_INIT;
-	CLEANUP_FREE char *source = NULL;
 	struct archive_entry *ae;
-	struct deb822_reader reader;
 	struct deb_control_file *f;
 	const struct deb_control_file *conffiles;
 	int r;
@@ -439,16 +510,7 @@ static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 	if (!d->control_file)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: no control file",
 				 d->path, p->member);
-	source = xasprintf("%s: control", d->path);
-	deb822_reader_init(&reader, d->control_file->data, d->control_file->size,
-			   source);
-	r = deb822_next(&reader, &d->control, err);
-	if (r < 0)
-		return -1;
-	if (r == 0)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: control file is empty",
-				 d->path);
-	if (check_fields(d, err) < 0)
+	if (parse_control(d, err) < 0 || check_fields(d, err) < 0)
 		return -1;
 	conffiles = deb_control_file(d, "conffiles");
 	return conffiles ? parse_conffiles(d, conffiles, err) : 0;

@@ -7,9 +7,12 @@
  * as is anything after data.tar.
  *
  * deb_open() reads the small control part into memory at once and checks
- * that data.tar is there whole (its length: a seek, not a read). Package,
- * Version and Architecture must be in the control file, and they and
- * Multi-Arch well-formed (deb-control(5)). Nothing in a package may make
+ * that data.tar is there whole (its length: a seek, not a read). The
+ * control file must be what dpkg takes into its status file: text without
+ * a NUL byte, one paragraph of distinct, well-formed field names, none of
+ * the status file's own (Status, Conffiles, Config-Version, Triggers-*),
+ * with Package, Version and Architecture, and they and Multi-Arch
+ * well-formed (deb-control(5)). Nothing in a package may make
  * jeos hold or unpack more than it could really carry: control.tar unpacks
  * to 64 MiB at most, and neither tar to more than 1000 times its size in
  * the .deb; an entry declaring more than is left is an error before any of

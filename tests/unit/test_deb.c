@@ -492,6 +492,27 @@ static void test_control_fields_checked(void **state)
 		  "control: invalid Architecture \"amd64/../x\"" },
 		{ "Package: x\nVersion: 1\nArchitecture: all\nMulti-Arch: sometimes\n",
 		  "control: invalid Multi-Arch \"sometimes\"" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\npackage: y\n",
+		  "control: field package twice (expected once)" },
+		{ "Package: x\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n",
+		  "control: field Status belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nConffiles:\n /etc/x 0\n",
+		  "control: field Conffiles belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nConfig-Version: 1\n",
+		  "control: field Config-Version belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nTriggers-Pending: x\n",
+		  "control: field Triggers-Pending belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nBad Name: y\n",
+		  "control: invalid field name \"Bad Name\" (printable ASCII, no space or colon, "
+		  "not starting with # or -)" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\n-x: y\n",
+		  "control: invalid field name \"-x\" (printable ASCII, no space or colon, "
+		  "not starting with # or -)" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\n: y\n",
+		  "control: invalid field name \"\" (printable ASCII, no space or colon, "
+		  "not starting with # or -)" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\n\nPackage: y\n",
+		  "control:5: a second paragraph (expected one)" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -500,6 +521,19 @@ static void test_control_fields_checked(void **state)
 
 		expect_open_error(deb, cases[i].error);
 	}
+}
+
+/* "Package: x\0; reboot": the name dpkg would see ends elsewhere. */
+static void test_control_nul(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dir = hand_parts(fx, "nul", "2.0\n", "");
+	CLEANUP_FREE char *deb = NULL;
+
+	test_shf("cd '%s' && printf 'Package: x\\000; reboot\\nVersion: 1\\n"
+	    "Architecture: all\\n' > c/control && tar -czf control.tar.gz -C c .", dir);
+	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	expect_open_error(deb, "control: a NUL byte (expected text)");
 }
 
 static void test_control_bounded(void **state)
@@ -570,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_inside_member),
 		cmocka_unit_test(test_unsafe_path),
 		cmocka_unit_test(test_control_fields_checked),
+		cmocka_unit_test(test_control_nul),
 		cmocka_unit_test(test_control_bounded),
 		cmocka_unit_test(test_data_bounded_by_member),
 	};
