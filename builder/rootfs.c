@@ -329,6 +329,23 @@ static void tar_free(struct archive *a, int rc)
 	archive_write_free(a);
 }
 
+/* The .deb must be the package the signed index lists: its control
+ * names the info files and goes into the status file. */
+static int check_identity(const struct pkg *p, const struct deb *d,
+			  struct jeos_error *err)
+{
+	const struct deb822_para *c = deb_control(d);
+	/* deb_open() made sure the three are there */
+	const char *name = deb822_get(c, "Package"), *version = deb822_get(c, "Version");
+	const char *arch = deb822_get(c, "Architecture");
+
+	if (strcmp(name, p->name) || strcmp(version, p->version) || strcmp(arch, p->arch))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: the package is %s %s (%s), the index lists %s %s (%s)",
+				 deb_path(d), name, version, arch, p->name, p->version, p->arch);
+	return 0;
+}
+
 int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts,
 		     const char *tar_path, struct rootfs_stats *stats,
 		     struct jeos_error *err)
@@ -354,6 +371,7 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 		progress("unpack", i + 1, set->nr, "%s", p->name);
 		strbuf_reset(&list);
 		if (deb_open(&d, p->path, err) < 0 ||
+		    check_identity(p, d, err) < 0 ||
 		    copy_data(&w, d, &list, err) < 0 ||
 		    write_info(&w, d, arch, &list, err) < 0) {
 			jeos_error_prefix(err, "%s: ", p->name);

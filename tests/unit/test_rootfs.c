@@ -92,20 +92,28 @@ static char *make_deb(const char *dir, const char *name, const char *extra_contr
 	return deb;
 }
 
+/* Adds a package at path to set, as the index lists it. */
+static struct pkg *add_pkg(struct pkgset *set, const char *name, const char *version,
+			   const char *arch, char *path)
+{
+	struct pkg *p = pkgset_add(set);
+
+	p->name = xstrdup(name);
+	p->version = xstrdup(version);
+	p->arch = xstrdup(arch);
+	p->path = path;
+	return p;
+}
+
 static void build(const char *dir, int exclude_docs, struct rootfs_stats *st)
 {
 	struct pkgset set = { 0 };
-	struct pkg *p;
 	struct jeos_error err;
 	char *tar = xasprintf("%s/root.tar", dir);
 	struct rootfs_options ro = { .arch = "amd64", .mtime = 1700000000, .exclude_docs = exclude_docs };
 
-	p = pkgset_add(&set);
-	p->name = xstrdup("alpha");
-	p->path = make_deb(dir, "alpha", "");
-	p = pkgset_add(&set);
-	p->name = xstrdup("libbeta");
-	p->path = make_deb(dir, "libbeta", "Multi-Arch: same\\n");
+	add_pkg(&set, "alpha", "1.0", "amd64", make_deb(dir, "alpha", ""));
+	add_pkg(&set, "libbeta", "1.0", "amd64", make_deb(dir, "libbeta", "Multi-Arch: same\\n"));
 	if (rootfs_write_tar(&set, &ro, tar, st, &err) < 0)
 		fail_msg("%s", err.msg);
 	read_tar(tar);
@@ -204,15 +212,13 @@ static void test_bad_deb_names_package(void **state)
 	(void)state;
 	char *dir = test_tmpdir();
 	struct pkgset set = { 0 };
-	struct pkg *p = pkgset_add(&set);
+	struct pkg *p = add_pkg(&set, "broken", "1", "amd64", xasprintf("%s/broken.deb", dir));
 	struct jeos_error err;
 	char *tar = xasprintf("%s/root.tar", dir);
 	struct rootfs_options ro = { .arch = "amd64" };
 	struct rootfs_stats st;
 	FILE *f;
 
-	p->name = xstrdup("broken");
-	p->path = xasprintf("%s/broken.deb", dir);
 	f = fopen(p->path, "w");
 	fputs("not a deb", f);
 	fclose(f);
@@ -237,14 +243,12 @@ static void expect_tar_fails(const char *dir, const char *deb, const char *want)
 	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", out);
 	struct rootfs_options ro = { .arch = "amd64" };
 	struct pkgset set = { 0 };
-	struct pkg *p = pkgset_add(&set);
 	struct rootfs_stats st;
 	struct jeos_error err;
 	double t0 = now_seconds();
 
 	test_shf("rm -rf '%s' && mkdir '%s'", out, out);
-	p->name = xstrdup("hostile");
-	p->path = xstrdup(deb);
+	add_pkg(&set, "hostile", "1", "amd64", xstrdup(deb));
 	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
 	assert_true(now_seconds() - t0 < 2);
 	if (!str_has_prefix(err.msg, "hostile: ") || !strstr(err.msg, deb) ||
@@ -298,6 +302,24 @@ static void test_control_without_package(void **state)
 	test_rmrf(dir);
 }
 
+/* The .deb must be the package the signed index lists. */
+static void test_deb_not_as_listed(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	const struct crafted c = { "./x", 2, "x\n" };
+	CLEANUP_FREE char *deb = NULL, *want = NULL;
+
+	crafted_control(&control, "Package: hostile\nVersion: 2\nArchitecture: amd64\n");
+	crafted_tar(&data, NULL, &c, 1);
+	deb = crafted_deb(dir, "other", "control.tar.gz", &control, "data.tar", &data);
+	want = xasprintf("%s: the package is hostile 2 (amd64), the index lists hostile 1 (amd64)",
+			 deb);
+	expect_tar_fails(dir, deb, want);
+	test_rmrf(dir);
+}
+
 #define CAFE "caf\xe9"                           /* Latin-1, not UTF-8 */
 #define CERT "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt" /* UTF-8 */
 
@@ -324,12 +346,8 @@ static void check_names(const char *dir)
 	const struct member *m;
 	const char *pkgs[] = { "gnu", "pax" };
 
-	for (size_t i = 0; i < 2; i++) {
-		struct pkg *p = pkgset_add(&set);
-
-		p->name = xstrdup(pkgs[i]);
-		p->path = xasprintf("%s/%s.deb", dir, pkgs[i]);
-	}
+	for (size_t i = 0; i < 2; i++)
+		add_pkg(&set, pkgs[i], "1", "all", xasprintf("%s/%s.deb", dir, pkgs[i]));
 	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
 		fail_msg("%s", err.msg);
 	read_tar(tar);
@@ -436,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_bad_deb_names_package),
 		cmocka_unit_test(test_declared_sizes_bounded),
 		cmocka_unit_test(test_control_without_package),
+		cmocka_unit_test(test_deb_not_as_listed),
 		cmocka_unit_test(test_names_are_bytes),
 		cmocka_unit_test(test_tar_tree),
 	};
