@@ -27,6 +27,7 @@ struct deb {
 #define VERSION_MAX 64          /* debian-binary */
 #define CONTROL_MAX (64 << 20)  /* control.tar unpacked: all of it is held */
 #define RATIO_MAX 1000          /* unpacked bytes per byte of a member */
+#define CONTROL_NAME_MAX 100    /* dpkg's MAXCONTROLFILENAME */
 
 /* One read through the .deb: the ar reader, and the tar reader that reads
  * the current ar member through it. */
@@ -475,11 +476,43 @@ static int parse_control(struct deb *d, struct jeos_error *err)
 	return r;
 }
 
+/* Checks that a control.tar entry, named name once normalized, is one
+ * dpkg would take: no directory but the top one, files at the top only,
+ * of dpkg's name length, none twice (names holds those seen). */
+static int check_control_entry(const struct pass *p, struct archive_entry *ae,
+			       const char *name, struct strset *names,
+			       struct jeos_error *err)
+{
+	const char *pathname = archive_entry_pathname(ae);
+
+	if (archive_entry_filetype(ae) == AE_IFDIR && strcmp(name, "/"))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: a directory (expected files at the top only)",
+				 p->path, p->member, pathname);
+	if (archive_entry_filetype(ae) != AE_IFREG)
+		return 0;
+	if (strchr(name + 1, '/'))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: in a directory (expected files at the top only)",
+				 p->path, p->member, pathname);
+	if (strlen(name + 1) > CONTROL_NAME_MAX)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %.*s...: a name of %zu bytes (expected at most %d)",
+				 p->path, p->member, CONTROL_NAME_MAX, name + 1,
+				 strlen(name + 1), CONTROL_NAME_MAX);
+	if (!strset_add(names, name + 1))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: a second file of that name (expected one)",
+				 p->path, p->member, pathname);
+	return 0;
+}
+
 /* Reads every regular file of control.tar, then makes sense of control
  * and conffiles. */
 static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 {
 	CLEANUP_STRBUF struct strbuf name = STRBUF_INIT;
+	struct strset names = { 0 };
 	struct archive_entry *ae;
 	struct deb_control_file *f;
 	const struct deb_control_file *conffiles;
@@ -489,13 +522,17 @@ static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 		CLEANUP_STRBUF struct strbuf data = STRBUF_INIT;
 		const char *pathname = archive_entry_pathname(ae);
 
+		if (!pathname || normalize_path(&name, pathname) < 0) {
+			r = jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: bad file name %s",
+				      d->path, p->member, pathname ? pathname : "(none)");
+			break;
+		}
+		if ((r = check_control_entry(p, ae, name.buf, &names, err)) < 0)
+			break;
 		if (archive_entry_filetype(ae) != AE_IFREG)
 			continue;
-		if (!pathname || normalize_path(&name, pathname) < 0)
-			return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: bad file name %s",
-					 d->path, p->member, pathname ? pathname : "(none)");
-		if (read_all(p, p->tar, &data, err) < 0)
-			return -1;
+		if ((r = read_all(p, p->tar, &data, err)) < 0)
+			break;
 		ALLOC_GROW(d->files, d->nr_files + 1, d->alloc_files);
 		f = &d->files[d->nr_files++];
 		f->name = xstrdup(name.buf + 1);
@@ -503,6 +540,7 @@ static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 		f->size = data.len;
 		f->data = strbuf_detach(&data);
 	}
+	strset_clear(&names);
 	if (r < 0)
 		return -1;
 

@@ -12,7 +12,9 @@
  * a NUL byte, one paragraph of distinct, well-formed field names, none of
  * the status file's own (Status, Conffiles, Config-Version, Triggers-*),
  * with Package, Version and Architecture, and they and Multi-Arch
- * well-formed (deb-control(5)). Nothing in a package may make
+ * well-formed (deb-control(5)). control.tar holds what dpkg installs
+ * into its info directory: files at its top only, no other directory,
+ * names of at most 100 bytes (dpkg's limit), none twice. Nothing in a package may make
  * jeos hold or unpack more than it could really carry: control.tar unpacks
  * to 64 MiB at most, and neither tar to more than 1000 times its size in
  * the .deb; an entry declaring more than is left is an error before any of

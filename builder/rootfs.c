@@ -283,7 +283,9 @@ static int write_info(struct writer *w, const struct deb *d, const char *arch,
 	/* everything but the control file itself: scripts, md5sums, conffiles,
 	 * templates, triggers, shlibs, symbols */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!strcmp(files[i].name, "control"))
+		/* dpkg installs neither, nor a name with a dot */
+		if (!strcmp(files[i].name, "control") || !strcmp(files[i].name, "list") ||
+		    strchr(files[i].name, '.'))
 			continue;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "var/lib/dpkg/info/%s.%s", base, files[i].name);

@@ -536,6 +536,46 @@ static void test_control_nul(void **state)
 	expect_open_error(deb, "control: a NUL byte (expected text)");
 }
 
+/* control.tar holds the files dpkg installs into its info directory: no
+ * directories, no file twice, names of dpkg's length. */
+static void test_control_members(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dir = hand_parts(fx, "cmembers", "2.0\n", "");
+	CLEANUP_FREE char *deb = NULL, *twice = NULL, *long_deb = NULL, *want = NULL;
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	char long_name[104] = "./";
+	const struct crafted x = { "./x", 2, "x\n" };
+	struct crafted files[] = {
+		{ "./control", (int64_t)strlen(control_text), control_text },
+		{ "./postinst", 1, "x" },
+		{ "postinst", 1, "y" },
+	};
+
+	test_shf("cd '%s' && mkdir c/sub && echo x > c/sub/postinst && "
+	    "tar -czf control.tar.gz -C c ./control ./sub/postinst", dir);
+	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	expect_open_error(deb, "control.tar.gz: ./sub/postinst: in a directory "
+			  "(expected files at the top only)");
+	test_shf("cd '%s' && tar -czf control.tar.gz -C c ./control ./sub && "
+	    "ar rcD '%s' control.tar.gz", dir, deb);
+	expect_open_error(deb, "control.tar.gz: ./sub/: a directory "
+			  "(expected files at the top only)");
+	crafted_tar(&data, NULL, &x, 1);
+	crafted_tar(&control, NULL, files, 3);
+	twice = crafted_deb(fx->dir, "twice", "control.tar", &control, "data.tar", &data);
+	expect_open_error(twice, "control.tar: postinst: a second file of that name "
+			  "(expected one)");
+	memset(long_name + 2, 'p', 101);
+	files[2].name = long_name;
+	strbuf_reset(&control);
+	crafted_tar(&control, NULL, files, 3);
+	long_deb = crafted_deb(fx->dir, "longname", "control.tar", &control, "data.tar", &data);
+	want = xasprintf("control.tar: %.100s...: a name of 101 bytes (expected at most 100)",
+			 long_name + 2);
+	expect_open_error(long_deb, want);
+}
+
 static void test_control_bounded(void **state)
 {
 	struct fixture *fx = *state;
@@ -605,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_unsafe_path),
 		cmocka_unit_test(test_control_fields_checked),
 		cmocka_unit_test(test_control_nul),
+		cmocka_unit_test(test_control_members),
 		cmocka_unit_test(test_control_bounded),
 		cmocka_unit_test(test_data_bounded_by_member),
 	};

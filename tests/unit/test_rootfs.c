@@ -65,6 +65,17 @@ static const struct member *find(const char *name)
 	return NULL;
 }
 
+/* How many members are named name (a later one overwrites an earlier one
+ * at unpacking). */
+static size_t count_named(const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nr_members; i++)
+		n += !strcmp(members[i].name, name);
+	return n;
+}
+
 /* One package: /bin/tool (moves to /usr), a conffile, docs, a man page,
  * a hard link, a postinst. */
 static char *make_deb(const char *dir, const char *name, const char *extra_control)
@@ -320,6 +331,37 @@ static void test_deb_not_as_listed(void **state)
 	test_rmrf(dir);
 }
 
+/* Of control.tar, only what dpkg installs reaches its info directory:
+ * not "list" (it would stand for the package's file list), no name with
+ * a dot. */
+static void test_only_control_files_dpkg_installs(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct pkgset set = { 0 };
+	struct rootfs_stats st;
+	struct jeos_error err;
+	const struct member *m;
+
+	add_pkg(&set, "alpha", "1.0", "amd64", make_deb(dir, "alpha", ""));
+	test_shf("cd '%s' && echo /etc/passwd > alpha-root/DEBIAN/list && "
+	    "echo x > alpha-root/DEBIAN/extra.sh && "
+	    "dpkg-deb --root-owner-group -Zxz --build alpha-root alpha.deb >/dev/null", dir);
+	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
+	assert_int_equal(count_named("var/lib/dpkg/info/alpha.list"), 1);
+	assert_non_null(m = find("var/lib/dpkg/info/alpha.list"));
+	assert_non_null(strstr(m->data, "\n/bin/alpha-tool\n"));
+	assert_null(find("var/lib/dpkg/info/alpha.extra.sh"));
+	assert_non_null(find("var/lib/dpkg/info/alpha.postinst"));
+	free_members();
+	pkgset_free(&set);
+	test_rmrf(dir);
+}
+
 #define CAFE "caf\xe9"                           /* Latin-1, not UTF-8 */
 #define CERT "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt" /* UTF-8 */
 
@@ -455,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_declared_sizes_bounded),
 		cmocka_unit_test(test_control_without_package),
 		cmocka_unit_test(test_deb_not_as_listed),
+		cmocka_unit_test(test_only_control_files_dpkg_installs),
 		cmocka_unit_test(test_names_are_bytes),
 		cmocka_unit_test(test_tar_tree),
 	};
