@@ -253,7 +253,7 @@ static int tar_open(struct pass *p, const char *base, int64_t max,
 
 /* 1 with the next tar entry, 0 at the end, -1 on error. An entry must fit
  * in what is left of the limit: its content is then bounded before a byte
- * of it is read, holes of a sparse file included (their size counts). */
+ * of it is read. A sparse file, which dpkg does not unpack, is refused. */
 static int tar_next(struct pass *p, struct archive_entry **ae,
 		    struct jeos_error *err)
 {
@@ -264,6 +264,11 @@ static int tar_next(struct pass *p, struct archive_entry **ae,
 		return 0;
 	if (r < ARCHIVE_WARN)
 		return archive_fail(err, p->path, p->member, p->tar);
+	if (archive_entry_sparse_count(*ae) > 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: a sparse file (expected none: dpkg unpacks none)",
+				 p->path, p->member, archive_entry_pathname(*ae) ?
+				 archive_entry_pathname(*ae) : "(none)");
 	size = archive_entry_size(*ae);
 	room = p->limit - archive_read_header_position(p->tar);
 	if (size < 0 || size > room)
@@ -754,6 +759,13 @@ int deb_data_next(struct deb_data *it, struct deb_entry *e,
 	if (!name || normalize_path(&it->path, name) < 0) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: unsafe path %s",
 			  it->p.path, it->p.member, name ? name : "(none)");
+		return data_fail(it, err);
+	}
+	/* dpkg's file lists hold a name a line; dpkg refuses these too */
+	if (strchr(it->path.buf, '\n')) {
+		jeos_fail(err, JEOS_EXIT_FAILED,
+			  "%s: %s: %s: a file name with a newline (expected none)",
+			  it->p.path, it->p.member, name);
 		return data_fail(it, err);
 	}
 	link = archive_entry_hardlink(ae);

@@ -86,7 +86,9 @@ const char *deb_md5sums(const struct deb *d, size_t *len);
  * path is normalized to an absolute path without "." components, doubled
  * or trailing slashes: "./usr/bin/x" -> "/usr/bin/x", "./usr/" -> "/usr",
  * "./" -> "/". Entries with a ".." component are refused as an error, so
- * a later stage can never write outside its root. hardlink is normalized
+ * a later stage can never write outside its root, as are names with a
+ * newline (dpkg's file lists hold a name a line) and sparse files (dpkg
+ * unpacks none). hardlink is normalized
  * the same way; symlink is the target as written ("../lib/x" stays). */
 struct deb_entry {
 	const char *path;

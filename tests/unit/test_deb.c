@@ -450,6 +450,34 @@ static void test_unsafe_path(void **state)
 	assert_int_equal(entries, 1);
 }
 
+/* What dpkg would refuse in data.tar: a name with a newline (its file
+ * lists are a name a line), a sparse file, even one within the bound. */
+static void test_data_newline_and_sparse(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dir = hand_parts(fx, "dnames", "2.0\n", "");
+	CLEANUP_FREE char *deb = NULL, *want = NULL, *got = NULL;
+	size_t entries;
+
+	test_shf("cd '%s' && printf x > \"d/a$(printf '\\nb')\" && tar -cf data.tar -C d .",
+	    dir);
+	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	want = xasprintf("%s: data.tar: ./a\nb: a file name with a newline (expected none)",
+			 deb);
+	got = walk_data(deb, NULL, &entries);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	test_shf("cd '%s' && rm d/a* && truncate -s 1M d/hole && printf x >> d/hole && "
+	    "tar -S -cf data.tar -C d . && rm d/hole && ar rcD '%s' data.tar", dir, deb);
+	want = xasprintf("%s: data.tar: ./hole: a sparse file (expected none: dpkg unpacks none)",
+			 deb);
+	got = walk_data(deb, NULL, &entries);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+}
+
 /* ---- crafted packages (testdeb.h) ---- */
 
 /* deb_open fails on it with an error naming it and holding what. */
@@ -643,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_truncated_inside_member),
 		cmocka_unit_test(test_unsafe_path),
+		cmocka_unit_test(test_data_newline_and_sparse),
 		cmocka_unit_test(test_control_fields_checked),
 		cmocka_unit_test(test_control_nul),
 		cmocka_unit_test(test_control_members),
