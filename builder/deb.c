@@ -822,11 +822,6 @@ ssize_t deb_data_read(struct deb_data *it, void *buf, size_t len,
 	return n;
 }
 
-struct archive_entry *deb_data_entry_archive(struct deb_data *it)
-{
-	return it->entry;
-}
-
 void deb_data_end(struct deb_data *it)
 {
 	if (!it)

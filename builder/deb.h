@@ -37,7 +37,6 @@
 #include "deb822.h"
 #include "util.h"
 
-struct archive_entry;
 struct deb;
 struct deb_data;
 
@@ -114,11 +113,6 @@ int deb_data_next(struct deb_data *it, struct deb_entry *e,
  * error. */
 ssize_t deb_data_read(struct deb_data *it, void *buf, size_t len,
 		      struct jeos_error *err);
-/* The current entry as libarchive read it (pathname as stored, e.g.
- * "./usr/bin/x"; a hard link's without a file type), for
- * archive_write_header() when copying entries to another archive; owned
- * by the iterator, valid until deb_data_next(); NULL with no entry. */
-struct archive_entry *deb_data_entry_archive(struct deb_data *it);
 void deb_data_end(struct deb_data *it); /* NULL is fine */
 
 #endif

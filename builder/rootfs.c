@@ -150,6 +150,39 @@ static int is_conffile(const struct deb_conffile *list, size_t n, const char *pa
 	return 0;
 }
 
+/* The entry to write for de, named name (hardlink: the member it links
+ * to, or NULL): only what dpkg itself applies, type, mode, owner, mtime,
+ * link target and device, none of the extended attributes, ACLs or file
+ * flags a pax header may carry. Only a file's own content declares a
+ * size: whatever else did would be padded out with zeros. */
+static struct archive_entry *new_entry(const struct deb_entry *de, const char *name,
+				       const char *hardlink)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	if (!e)
+		abort();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_mode(e, de->mode);
+	archive_entry_set_uid(e, de->uid);
+	archive_entry_set_gid(e, de->gid);
+	if (de->uname)
+		archive_entry_set_uname(e, de->uname);
+	if (de->gname)
+		archive_entry_set_gname(e, de->gname);
+	archive_entry_set_mtime(e, de->mtime, 0);
+	if (hardlink)
+		archive_entry_set_hardlink(e, hardlink);
+	else if (de->symlink)
+		archive_entry_set_symlink(e, de->symlink);
+	if (S_ISCHR(de->mode) || S_ISBLK(de->mode)) {
+		archive_entry_set_rdevmajor(e, de->dev_major);
+		archive_entry_set_rdevminor(e, de->dev_minor);
+	}
+	archive_entry_set_size(e, S_ISREG(de->mode) && !hardlink ? de->size : 0);
+	return e;
+}
+
 /* Copies one package's data.tar into the stream; its file list goes to list. */
 static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 		     struct jeos_error *err)
@@ -184,16 +217,9 @@ static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 		}
 		if (S_ISREG(de.mode) && !de.hardlink && is_conffile(conffiles, nr_conffiles, de.path))
 			strbuf_addstr(&name, ".dpkg-new");
-		e = archive_entry_clone(deb_data_entry_archive(it));
-		archive_entry_set_pathname(e, name.buf);
-		if (de.hardlink) {
+		if (de.hardlink)
 			member_name(&link, de.hardlink);
-			archive_entry_set_hardlink(e, link.buf);
-		}
-		/* only a file's own content is copied: whatever else declares a
-		 * size would be padded out with zeros */
-		if (!S_ISREG(de.mode) || de.hardlink)
-			archive_entry_set_size(e, 0);
+		e = new_entry(&de, name.buf, de.hardlink ? link.buf : NULL);
 		rc = archive_write_header(w->a, e) == ARCHIVE_OK ? 0 : archive_fail(w, err);
 		archive_entry_free(e);
 		w->stats->entries++;

@@ -15,6 +15,8 @@ struct member {
 	char *name, *link, *data;
 	mode_t mode;
 	int hardlink;
+	int xattrs, acls;
+	unsigned long fflags;
 };
 
 static struct member members[256];
@@ -38,6 +40,9 @@ static void read_tar(const char *path)
 		m->name = xstrdup(archive_entry_pathname(e));
 		m->mode = archive_entry_mode(e);
 		m->hardlink = archive_entry_hardlink(e) != NULL;
+		m->xattrs = archive_entry_xattr_count(e);
+		m->acls = archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
+		archive_entry_fflags(e, &m->fflags, &(unsigned long){ 0 });
 		m->link = archive_entry_symlink(e) ? xstrdup(archive_entry_symlink(e)) :
 			  archive_entry_hardlink(e) ? xstrdup(archive_entry_hardlink(e)) : NULL;
 		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
@@ -362,6 +367,63 @@ static void test_only_control_files_dpkg_installs(void **state)
 	test_rmrf(dir);
 }
 
+/* Of a pax data.tar, what dpkg applies reaches the rootfs tar (content,
+ * mode, owner, time, hard link), not an extended attribute, ACL or file
+ * flag its headers carry. */
+static void test_no_pax_attributes(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	struct pkgset set = { 0 };
+	struct rootfs_stats st;
+	struct jeos_error err;
+	const struct member *m;
+
+	assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open(a, &data, NULL, crafted_out, NULL), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "./usr/bin/cap");
+	archive_entry_set_mode(e, S_IFREG | 04755);
+	archive_entry_set_uid(e, 3);
+	archive_entry_set_mtime(e, 1600000000, 0);
+	archive_entry_set_size(e, 2);
+	archive_entry_xattr_add_entry(e, "security.capability", "\1\0\0\2", 4);
+	assert_int_equal(archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS,
+		ARCHIVE_ENTRY_ACL_READ, ARCHIVE_ENTRY_ACL_USER, 1000, "u"), ARCHIVE_OK);
+	archive_entry_set_fflags(e, 0x10 /* FS_IMMUTABLE_FL */, 0);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, "x\n", 2), 2);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "./usr/bin/cap2");
+	archive_entry_set_hardlink(e, "./usr/bin/cap");
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	archive_entry_free(e);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	crafted_control(&control, hostile_control);
+	add_pkg(&set, "hostile", "1", "amd64",
+		crafted_deb(dir, "pax", "control.tar.gz", &control, "data.tar", &data));
+	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
+	assert_non_null(m = find("usr/bin/cap"));
+	assert_string_equal(m->data, "x\n");
+	assert_int_equal(m->mode, S_IFREG | 04755);
+	assert_int_equal(m->xattrs, 0);
+	assert_int_equal(m->acls, 0);
+	assert_int_equal(m->fflags, 0);
+	assert_non_null(m = find("usr/bin/cap2"));
+	assert_true(m->hardlink);
+	assert_string_equal(m->link, "usr/bin/cap");
+	free_members();
+	pkgset_free(&set);
+	test_rmrf(dir);
+}
+
 #define CAFE "caf\xe9"                           /* Latin-1, not UTF-8 */
 #define CERT "F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny.crt" /* UTF-8 */
 
@@ -498,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_control_without_package),
 		cmocka_unit_test(test_deb_not_as_listed),
 		cmocka_unit_test(test_only_control_files_dpkg_installs),
+		cmocka_unit_test(test_no_pax_attributes),
 		cmocka_unit_test(test_names_are_bytes),
 		cmocka_unit_test(test_tar_tree),
 	};
