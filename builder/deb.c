@@ -3,6 +3,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,26 +417,36 @@ static int field_name_ok(const char *s)
 static int check_fields(const struct deb *d, struct jeos_error *err)
 {
 	const struct deb822_para *c = &d->control;
+	CLEANUP_STRBUF struct strbuf key = STRBUF_INIT;
+	struct strset seen = { 0 }; /* names in lower case, as they compare */
+	int rc = 0;
 
-	for (size_t i = 0; i < c->nr; i++) {
+	for (size_t i = 0; rc == 0 && i < c->nr; i++) {
 		const char *name = c->fields[i].name;
 
-		if (!field_name_ok(name))
-			return jeos_fail(err, JEOS_EXIT_FAILED,
-					 "%s: control: invalid field name \"%.64s\" (printable "
-					 "ASCII, no space or colon, not starting with # or -)",
-					 d->path, name);
-		for (size_t j = 0; j < i; j++)
-			if (!strcasecmp(c->fields[j].name, name))
-				return jeos_fail(err, JEOS_EXIT_FAILED,
-						 "%s: control: field %s twice (expected once)",
-						 d->path, name);
-		for (size_t j = 0; j < sizeof(status_fields) / sizeof(*status_fields); j++)
+		if (!field_name_ok(name)) {
+			rc = jeos_fail(err, JEOS_EXIT_FAILED,
+				       "%s: control: invalid field name \"%.64s\" (printable "
+				       "ASCII, no space or colon, not starting with # or -)",
+				       d->path, name);
+			break;
+		}
+		strbuf_reset(&key);
+		for (const char *s = name; *s; s++)
+			strbuf_addch(&key, (char)tolower((unsigned char)*s));
+		if (!strset_add(&seen, key.buf))
+			rc = jeos_fail(err, JEOS_EXIT_FAILED,
+				       "%s: control: field %s twice (expected once)",
+				       d->path, name);
+		for (size_t j = 0; rc == 0 && j < sizeof(status_fields) / sizeof(*status_fields); j++)
 			if (!strcasecmp(status_fields[j], name))
-				return jeos_fail(err, JEOS_EXIT_FAILED,
-						 "%s: control: field %s belongs in dpkg's status "
-						 "file, not in a package", d->path, name);
+				rc = jeos_fail(err, JEOS_EXIT_FAILED,
+					       "%s: control: field %s belongs in dpkg's status "
+					       "file, not in a package", d->path, name);
 	}
+	strset_clear(&seen);
+	if (rc < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
 		const char *v = deb822_get(&d->control, fields[i].name);
 
