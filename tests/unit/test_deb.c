@@ -488,17 +488,6 @@ static void expect_open_error_has(const char *path, const char *what)
 		fail_msg("unexpected error: %s", err.msg);
 }
 
-/* A package with this control text and a data.tar of ./x. */
-static char *control_deb(const struct fixture *fx, const char *name, const char *text)
-{
-	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
-	const struct crafted x = { "./x", 2, "x\n" };
-
-	crafted_control(&control, text);
-	crafted_tar(&data, NULL, &x, 1);
-	return crafted_deb(fx->dir, name, "control.tar.gz", &control, "data.tar", &data);
-}
-
 static void test_control_fields_checked(void **state)
 {
 	struct fixture *fx = *state;
@@ -542,7 +531,7 @@ static void test_control_fields_checked(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		CLEANUP_FREE char *name = xasprintf("fields%zu", i);
-		CLEANUP_FREE char *deb = control_deb(fx, name, cases[i].control);
+		CLEANUP_FREE char *deb = crafted_control_deb(fx->dir, name, cases[i].control);
 
 		expect_open_error(deb, cases[i].error);
 	}

@@ -307,15 +307,25 @@ static void test_control_without_package(void **state)
 {
 	(void)state;
 	CLEANUP_FREE char *dir = test_tmpdir();
-	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
-	const struct crafted c = { "./x", 2, "x\n" };
-	CLEANUP_FREE char *deb = NULL;
+	CLEANUP_FREE char *deb = crafted_control_deb(dir, "nopkg",
+		"Version: 1\nArchitecture: amd64\nDescription: x\n");
 
-	crafted_control(&control, "Version: 1\nArchitecture: amd64\nDescription: x\n");
-	crafted_tar(&data, NULL, &c, 1);
-	deb = crafted_deb(dir, "nopkg", "control.tar.gz", &control, "data.tar", &data);
 	expect_tar_fails(dir, deb, "control: no Package field");
 	test_rmrf(dir);
+}
+
+/* rootfs_write_tar of set into dir/root.tar, which must succeed; its
+ * members are read into members[]. */
+static void tar_of(const char *dir, const struct pkgset *set)
+{
+	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct rootfs_stats st;
+	struct jeos_error err;
+
+	if (rootfs_write_tar(set, &ro, tar, &st, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
 }
 
 /* The .deb must be the package the signed index lists. */
@@ -323,13 +333,10 @@ static void test_deb_not_as_listed(void **state)
 {
 	(void)state;
 	CLEANUP_FREE char *dir = test_tmpdir();
-	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
-	const struct crafted c = { "./x", 2, "x\n" };
-	CLEANUP_FREE char *deb = NULL, *want = NULL;
+	CLEANUP_FREE char *deb = crafted_control_deb(dir, "other",
+		"Package: hostile\nVersion: 2\nArchitecture: amd64\n");
+	CLEANUP_FREE char *want = NULL;
 
-	crafted_control(&control, "Package: hostile\nVersion: 2\nArchitecture: amd64\n");
-	crafted_tar(&data, NULL, &c, 1);
-	deb = crafted_deb(dir, "other", "control.tar.gz", &control, "data.tar", &data);
 	want = xasprintf("%s: the package is hostile 2 (amd64), the index lists hostile 1 (amd64)",
 			 deb);
 	expect_tar_fails(dir, deb, want);
@@ -343,20 +350,14 @@ static void test_only_control_files_dpkg_installs(void **state)
 {
 	(void)state;
 	CLEANUP_FREE char *dir = test_tmpdir();
-	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
-	struct rootfs_options ro = { .arch = "amd64" };
 	struct pkgset set = { 0 };
-	struct rootfs_stats st;
-	struct jeos_error err;
 	const struct member *m;
 
 	add_pkg(&set, "alpha", "1.0", "amd64", make_deb(dir, "alpha", ""));
 	test_shf("cd '%s' && echo /etc/passwd > alpha-root/DEBIAN/list && "
 	    "echo x > alpha-root/DEBIAN/extra.sh && "
 	    "dpkg-deb --root-owner-group -Zxz --build alpha-root alpha.deb >/dev/null", dir);
-	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
-		fail_msg("%s", err.msg);
-	read_tar(tar);
+	tar_of(dir, &set);
 	assert_int_equal(count_named("var/lib/dpkg/info/alpha.list"), 1);
 	assert_non_null(m = find("var/lib/dpkg/info/alpha.list"));
 	assert_non_null(strstr(m->data, "\n/bin/alpha-tool\n"));
@@ -374,14 +375,10 @@ static void test_no_pax_attributes(void **state)
 {
 	(void)state;
 	CLEANUP_FREE char *dir = test_tmpdir();
-	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
 	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
-	struct rootfs_options ro = { .arch = "amd64" };
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	struct pkgset set = { 0 };
-	struct rootfs_stats st;
-	struct jeos_error err;
 	const struct member *m;
 
 	assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
@@ -407,9 +404,7 @@ static void test_no_pax_attributes(void **state)
 	crafted_control(&control, hostile_control);
 	add_pkg(&set, "hostile", "1", "amd64",
 		crafted_deb(dir, "pax", "control.tar.gz", &control, "data.tar", &data));
-	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
-		fail_msg("%s", err.msg);
-	read_tar(tar);
+	tar_of(dir, &set);
 	assert_non_null(m = find("usr/bin/cap"));
 	assert_string_equal(m->data, "x\n");
 	assert_int_equal(m->mode, S_IFREG | 04755);
@@ -443,18 +438,13 @@ static int file_holds(const char *path, const char *bytes)
 static void check_names(const char *dir)
 {
 	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
-	struct rootfs_options ro = { .arch = "amd64" };
 	struct pkgset set = { 0 };
-	struct rootfs_stats st;
-	struct jeos_error err;
 	const struct member *m;
 	const char *pkgs[] = { "gnu", "pax" };
 
 	for (size_t i = 0; i < 2; i++)
 		add_pkg(&set, pkgs[i], "1", "all", xasprintf("%s/%s.deb", dir, pkgs[i]));
-	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
-		fail_msg("%s", err.msg);
-	read_tar(tar);
+	tar_of(dir, &set);
 	for (size_t i = 0; i < 2; i++) {
 		CLEANUP_FREE char *cafe = xasprintf("usr/share/%s/" CAFE, pkgs[i]);
 		CLEANUP_FREE char *cert = xasprintf("usr/share/%s/" CERT, pkgs[i]);
