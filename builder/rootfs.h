@@ -13,6 +13,10 @@
  * /lib* are symlinks into /usr and package paths are rewritten on the way
  * ("/bin/sh" is stored as "usr/bin/sh"); dpkg's file lists keep the paths
  * as packaged, which the symlinks resolve.
+ *
+ * Each member is written afresh with what dpkg applies (type, mode,
+ * owner, mtime, link target, device), so no extended attribute, ACL or
+ * file flag of a package's pax headers reaches the image.
  */
 #ifndef JEOS_ROOTFS_H
 #define JEOS_ROOTFS_H
