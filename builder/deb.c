@@ -3,9 +3,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 struct deb {
@@ -26,6 +28,7 @@ struct deb {
 #define VERSION_MAX 64          /* debian-binary */
 #define CONTROL_MAX (64 << 20)  /* control.tar unpacked: all of it is held */
 #define RATIO_MAX 1000          /* unpacked bytes per byte of a member */
+#define CONTROL_NAME_MAX 100    /* dpkg's MAXCONTROLFILENAME */
 
 /* One read through the .deb: the ar reader, and the tar reader that reads
  * the current ar member through it. */
@@ -251,7 +254,7 @@ static int tar_open(struct pass *p, const char *base, int64_t max,
 
 /* 1 with the next tar entry, 0 at the end, -1 on error. An entry must fit
  * in what is left of the limit: its content is then bounded before a byte
- * of it is read, holes of a sparse file included (their size counts). */
+ * of it is read. A sparse file, which dpkg does not unpack, is refused. */
 static int tar_next(struct pass *p, struct archive_entry **ae,
 		    struct jeos_error *err)
 {
@@ -262,6 +265,11 @@ static int tar_next(struct pass *p, struct archive_entry **ae,
 		return 0;
 	if (r < ARCHIVE_WARN)
 		return archive_fail(err, p->path, p->member, p->tar);
+	if (archive_entry_sparse_count(*ae) > 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: a sparse file (expected none: dpkg unpacks none)",
+				 p->path, p->member, archive_entry_pathname(*ae) ?
+				 archive_entry_pathname(*ae) : "(none)");
 	size = archive_entry_size(*ae);
 	room = p->limit - archive_read_header_position(p->tar);
 	if (size < 0 || size > room)
@@ -385,9 +393,60 @@ static int field_ok(const struct field_syntax *f, const char *value)
 	return *value && strchr(f->first, *value) && value[strspn(value, f->rest)] == '\0';
 }
 
-/* Every field of fields[] is there if required and well-formed. */
+/* The fields dpkg keeps in its status file and refuses in a package's
+ * control ("not allowed in this context"): jeos writes them itself. */
+static const char *const status_fields[] = {
+	"Status", "Config-Version", "Conffiles", "Triggers-Pending", "Triggers-Awaited",
+};
+
+/* Debian policy 5.1: printable ASCII but space and colon, not starting
+ * with '#' or '-'. */
+static int field_name_ok(const char *s)
+{
+	if (!*s || *s == '#' || *s == '-')
+		return 0;
+	for (; *s; s++)
+		if (*s < '!' || *s > '~' || *s == ':')
+			return 0;
+	return 1;
+}
+
+/* The control paragraph is one dpkg would take into its status file:
+ * distinct, well-formed field names, none of the status file's own, and
+ * every field of fields[] there if required and well-formed. */
 static int check_fields(const struct deb *d, struct jeos_error *err)
 {
+	const struct deb822_para *c = &d->control;
+	CLEANUP_STRBUF struct strbuf key = STRBUF_INIT;
+	struct strset seen = { 0 }; /* names in lower case, as they compare */
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->nr; i++) {
+		const char *name = c->fields[i].name;
+
+		if (!field_name_ok(name)) {
+			rc = jeos_fail(err, JEOS_EXIT_FAILED,
+				       "%s: control: invalid field name \"%.64s\" (printable "
+				       "ASCII, no space or colon, not starting with # or -)",
+				       d->path, name);
+			break;
+		}
+		strbuf_reset(&key);
+		for (const char *s = name; *s; s++)
+			strbuf_addch(&key, (char)tolower((unsigned char)*s));
+		if (!strset_add(&seen, key.buf))
+			rc = jeos_fail(err, JEOS_EXIT_FAILED,
+				       "%s: control: field %s twice (expected once)",
+				       d->path, name);
+		for (size_t j = 0; rc == 0 && j < sizeof(status_fields) / sizeof(*status_fields); j++)
+			if (!strcasecmp(status_fields[j], name))
+				rc = jeos_fail(err, JEOS_EXIT_FAILED,
+					       "%s: control: field %s belongs in dpkg's status "
+					       "file, not in a package", d->path, name);
+	}
+	strset_clear(&seen);
+	if (rc < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
 		const char *v = deb822_get(&d->control, fields[i].name);
 
@@ -402,44 +461,19 @@ static int check_fields(const struct deb *d, struct jeos_error *err)
 	return 0;
 }
 
-/* Reads every regular file of control.tar, then makes sense of control
- * and conffiles. */
-static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
+/* Parses the control file: text without a NUL byte, one paragraph, as
+ * dpkg takes it. */
+static int parse_control(struct deb *d, struct jeos_error *err)
 {
-	CLEANUP_STRBUF struct strbuf name = STRBUF_INIT;
-	CLEANUP_FREE char *source = NULL;
-	struct archive_entry *ae;
+	CLEANUP_FREE char *source = xasprintf("%s: control", d->path);
+	struct deb822_para next = { 0 };
 	struct deb822_reader reader;
-	struct deb_control_file *f;
-	const struct deb_control_file *conffiles;
+	unsigned line;
 	int r;
 
-	while ((r = tar_next(p, &ae, err)) == 1) {
-		CLEANUP_STRBUF struct strbuf data = STRBUF_INIT;
-		const char *pathname = archive_entry_pathname(ae);
-
-		if (archive_entry_filetype(ae) != AE_IFREG)
-			continue;
-		if (!pathname || normalize_path(&name, pathname) < 0)
-			return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: bad file name %s",
-					 d->path, p->member, pathname ? pathname : "(none)");
-		if (read_all(p, p->tar, &data, err) < 0)
-			return -1;
-		ALLOC_GROW(d->files, d->nr_files + 1, d->alloc_files);
-		f = &d->files[d->nr_files++];
-		f->name = xstrdup(name.buf + 1);
-		f->mode = archive_entry_perm(ae);
-		f->size = data.len;
-		f->data = strbuf_detach(&data);
-	}
-	if (r < 0)
-		return -1;
-
-	d->control_file = deb_control_file(d, "control");
-	if (!d->control_file)
-		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: no control file",
-				 d->path, p->member);
-	source = xasprintf("%s: control", d->path);
+	if (memchr(d->control_file->data, '\0', d->control_file->size))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: control: a NUL byte (expected text)", d->path);
 	deb822_reader_init(&reader, d->control_file->data, d->control_file->size,
 			   source);
 	r = deb822_next(&reader, &d->control, err);
@@ -448,7 +482,89 @@ static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
 	if (r == 0)
 		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: control file is empty",
 				 d->path);
-	if (check_fields(d, err) < 0)
+	r = deb822_next(&reader, &next, err);
+	line = next.line;
+	deb822_para_clear(&next);
+	if (r > 0)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: control:%u: a second paragraph (expected one)",
+				 d->path, line);
+	return r;
+}
+
+/* Checks that a control.tar entry, named name once normalized, is one
+ * dpkg would take: no directory but the top one, files at the top only,
+ * of dpkg's name length, none twice (names holds those seen). */
+static int check_control_entry(const struct pass *p, struct archive_entry *ae,
+			       const char *name, struct strset *names,
+			       struct jeos_error *err)
+{
+	const char *pathname = archive_entry_pathname(ae);
+
+	if (archive_entry_filetype(ae) == AE_IFDIR && strcmp(name, "/"))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: a directory (expected files at the top only)",
+				 p->path, p->member, pathname);
+	if (archive_entry_filetype(ae) != AE_IFREG)
+		return 0;
+	if (strchr(name + 1, '/'))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: in a directory (expected files at the top only)",
+				 p->path, p->member, pathname);
+	if (strlen(name + 1) > CONTROL_NAME_MAX)
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %.*s...: a name of %zu bytes (expected at most %d)",
+				 p->path, p->member, CONTROL_NAME_MAX, name + 1,
+				 strlen(name + 1), CONTROL_NAME_MAX);
+	if (!strset_add(names, name + 1))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: %s: %s: a second file of that name (expected one)",
+				 p->path, p->member, pathname);
+	return 0;
+}
+
+/* Reads every regular file of control.tar, then makes sense of control
+ * and conffiles. */
+static int read_control(struct deb *d, struct pass *p, struct jeos_error *err)
+{
+	CLEANUP_STRBUF struct strbuf name = STRBUF_INIT;
+	struct strset names = { 0 };
+	struct archive_entry *ae;
+	struct deb_control_file *f;
+	const struct deb_control_file *conffiles;
+	int r;
+
+	while ((r = tar_next(p, &ae, err)) == 1) {
+		CLEANUP_STRBUF struct strbuf data = STRBUF_INIT;
+		const char *pathname = archive_entry_pathname(ae);
+
+		if (!pathname || normalize_path(&name, pathname) < 0) {
+			r = jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: bad file name %s",
+				      d->path, p->member, pathname ? pathname : "(none)");
+			break;
+		}
+		if ((r = check_control_entry(p, ae, name.buf, &names, err)) < 0)
+			break;
+		if (archive_entry_filetype(ae) != AE_IFREG)
+			continue;
+		if ((r = read_all(p, p->tar, &data, err)) < 0)
+			break;
+		ALLOC_GROW(d->files, d->nr_files + 1, d->alloc_files);
+		f = &d->files[d->nr_files++];
+		f->name = xstrdup(name.buf + 1);
+		f->mode = archive_entry_perm(ae);
+		f->size = data.len;
+		f->data = strbuf_detach(&data);
+	}
+	strset_clear(&names);
+	if (r < 0)
+		return -1;
+
+	d->control_file = deb_control_file(d, "control");
+	if (!d->control_file)
+		return jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: no control file",
+				 d->path, p->member);
+	if (parse_control(d, err) < 0 || check_fields(d, err) < 0)
 		return -1;
 	conffiles = deb_control_file(d, "conffiles");
 	return conffiles ? parse_conffiles(d, conffiles, err) : 0;
@@ -656,6 +772,13 @@ int deb_data_next(struct deb_data *it, struct deb_entry *e,
 			  it->p.path, it->p.member, name ? name : "(none)");
 		return data_fail(it, err);
 	}
+	/* dpkg's file lists hold a name a line; dpkg refuses these too */
+	if (strchr(it->path.buf, '\n')) {
+		jeos_fail(err, JEOS_EXIT_FAILED,
+			  "%s: %s: %s: a file name with a newline (expected none)",
+			  it->p.path, it->p.member, name);
+		return data_fail(it, err);
+	}
 	link = archive_entry_hardlink(ae);
 	if (link && normalize_path(&it->hardlink, link) < 0) {
 		jeos_fail(err, JEOS_EXIT_FAILED, "%s: %s: %s: unsafe hard link to %s",
@@ -708,11 +831,6 @@ ssize_t deb_data_read(struct deb_data *it, void *buf, size_t len,
 		return data_fail(it, err);
 	}
 	return n;
-}
-
-struct archive_entry *deb_data_entry_archive(struct deb_data *it)
-{
-	return it->entry;
 }
 
 void deb_data_end(struct deb_data *it)

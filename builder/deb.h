@@ -7,9 +7,14 @@
  * as is anything after data.tar.
  *
  * deb_open() reads the small control part into memory at once and checks
- * that data.tar is there whole (its length: a seek, not a read). Package,
- * Version and Architecture must be in the control file, and they and
- * Multi-Arch well-formed (deb-control(5)). Nothing in a package may make
+ * that data.tar is there whole (its length: a seek, not a read). The
+ * control file must be what dpkg takes into its status file: text without
+ * a NUL byte, one paragraph of distinct, well-formed field names, none of
+ * the status file's own (Status, Conffiles, Config-Version, Triggers-*),
+ * with Package, Version and Architecture, and they and Multi-Arch
+ * well-formed (deb-control(5)). control.tar holds what dpkg installs
+ * into its info directory: files at its top only, no other directory,
+ * names of at most 100 bytes (dpkg's limit), none twice. Nothing in a package may make
  * jeos hold or unpack more than it could really carry: control.tar unpacks
  * to 64 MiB at most, and neither tar to more than 1000 times its size in
  * the .deb; an entry declaring more than is left is an error before any of
@@ -32,7 +37,6 @@
 #include "deb822.h"
 #include "util.h"
 
-struct archive_entry;
 struct deb;
 struct deb_data;
 
@@ -81,7 +85,9 @@ const char *deb_md5sums(const struct deb *d, size_t *len);
  * path is normalized to an absolute path without "." components, doubled
  * or trailing slashes: "./usr/bin/x" -> "/usr/bin/x", "./usr/" -> "/usr",
  * "./" -> "/". Entries with a ".." component are refused as an error, so
- * a later stage can never write outside its root. hardlink is normalized
+ * a later stage can never write outside its root, as are names with a
+ * newline (dpkg's file lists hold a name a line) and sparse files (dpkg
+ * unpacks none). hardlink is normalized
  * the same way; symlink is the target as written ("../lib/x" stays). */
 struct deb_entry {
 	const char *path;
@@ -107,11 +113,6 @@ int deb_data_next(struct deb_data *it, struct deb_entry *e,
  * error. */
 ssize_t deb_data_read(struct deb_data *it, void *buf, size_t len,
 		      struct jeos_error *err);
-/* The current entry as libarchive read it (pathname as stored, e.g.
- * "./usr/bin/x"; a hard link's without a file type), for
- * archive_write_header() when copying entries to another archive; owned
- * by the iterator, valid until deb_data_next(); NULL with no entry. */
-struct archive_entry *deb_data_entry_archive(struct deb_data *it);
 void deb_data_end(struct deb_data *it); /* NULL is fine */
 
 #endif

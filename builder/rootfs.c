@@ -189,6 +189,39 @@ static int is_conffile(const struct deb_conffile *list, size_t n, const char *pa
 	return 0;
 }
 
+/* The entry to write for de, named name (hardlink: the member it links
+ * to, or NULL): only what dpkg itself applies, type, mode, owner, mtime,
+ * link target and device, none of the extended attributes, ACLs or file
+ * flags a pax header may carry. Only a file's own content declares a
+ * size: whatever else did would be padded out with zeros. */
+static struct archive_entry *new_entry(const struct deb_entry *de, const char *name,
+				       const char *hardlink)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	if (!e)
+		abort();
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_mode(e, de->mode);
+	archive_entry_set_uid(e, de->uid);
+	archive_entry_set_gid(e, de->gid);
+	if (de->uname)
+		archive_entry_set_uname(e, de->uname);
+	if (de->gname)
+		archive_entry_set_gname(e, de->gname);
+	archive_entry_set_mtime(e, de->mtime, 0);
+	if (hardlink)
+		archive_entry_set_hardlink(e, hardlink);
+	else if (de->symlink)
+		archive_entry_set_symlink(e, de->symlink);
+	if (S_ISCHR(de->mode) || S_ISBLK(de->mode)) {
+		archive_entry_set_rdevmajor(e, de->dev_major);
+		archive_entry_set_rdevminor(e, de->dev_minor);
+	}
+	archive_entry_set_size(e, S_ISREG(de->mode) && !hardlink ? de->size : 0);
+	return e;
+}
+
 /* Copies one package's data.tar into the stream; its file list goes to list. */
 static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 		     struct jeos_error *err)
@@ -224,16 +257,9 @@ static int copy_data(struct writer *w, const struct deb *d, struct strbuf *list,
 			continue;
 		if (S_ISREG(de.mode) && !de.hardlink && is_conffile(conffiles, nr_conffiles, de.path))
 			strbuf_addstr(&name, ".dpkg-new");
-		e = archive_entry_clone(deb_data_entry_archive(it));
-		archive_entry_set_pathname(e, name.buf);
-		if (de.hardlink) {
+		if (de.hardlink)
 			member_name(&link, de.hardlink);
-			archive_entry_set_hardlink(e, link.buf);
-		}
-		/* only a file's own content is copied: whatever else declares a
-		 * size would be padded out with zeros */
-		if (!S_ISREG(de.mode) || de.hardlink)
-			archive_entry_set_size(e, 0);
+		e = new_entry(&de, name.buf, de.hardlink ? link.buf : NULL);
 		rc = archive_write_header(w->a, e) == ARCHIVE_OK ? 0 : archive_fail(w, err);
 		archive_entry_free(e);
 		w->stats->entries++;
@@ -323,7 +349,9 @@ static int write_info(struct writer *w, const struct deb *d, const char *arch,
 	/* everything but the control file itself: scripts, md5sums, conffiles,
 	 * templates, triggers, shlibs, symbols */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if (!strcmp(files[i].name, "control"))
+		/* dpkg installs neither, nor a name with a dot */
+		if (!strcmp(files[i].name, "control") || !strcmp(files[i].name, "list") ||
+		    strchr(files[i].name, '.'))
 			continue;
 		strbuf_reset(&name);
 		strbuf_addf(&name, "var/lib/dpkg/info/%s.%s", base, files[i].name);
@@ -369,6 +397,23 @@ static void tar_free(struct archive *a, int rc)
 	archive_write_free(a);
 }
 
+/* The .deb must be the package the signed index lists: its control
+ * names the info files and goes into the status file. */
+static int check_identity(const struct pkg *p, const struct deb *d,
+			  struct jeos_error *err)
+{
+	const struct deb822_para *c = deb_control(d);
+	/* deb_open() made sure the three are there */
+	const char *name = deb822_get(c, "Package"), *version = deb822_get(c, "Version");
+	const char *arch = deb822_get(c, "Architecture");
+
+	if (strcmp(name, p->name) || strcmp(version, p->version) || strcmp(arch, p->arch))
+		return jeos_fail(err, JEOS_EXIT_FAILED,
+				 "%s: the package is %s %s (%s), the index lists %s %s (%s)",
+				 deb_path(d), name, version, arch, p->name, p->version, p->arch);
+	return 0;
+}
+
 int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts,
 		     const char *tar_path, struct rootfs_stats *stats,
 		     struct jeos_error *err)
@@ -394,6 +439,7 @@ int rootfs_write_tar(const struct pkgset *set, const struct rootfs_options *opts
 		progress("unpack", i + 1, set->nr, "%s", p->name);
 		strbuf_reset(&list);
 		if (deb_open(&d, p->path, err) < 0 ||
+		    check_identity(p, d, err) < 0 ||
 		    copy_data(&w, d, &list, err) < 0 ||
 		    write_info(&w, d, arch, &list, err) < 0) {
 			jeos_error_prefix(err, "%s: ", p->name);

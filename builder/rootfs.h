@@ -16,6 +16,10 @@
  * own where a package ships them (base-files from Debian 13 on), each
  * once; jeos makes the others (Debian 12 ships none). A package that links
  * a merged directory anywhere else than into /usr is refused.
+ *
+ * Each member is written afresh with what dpkg applies (type, mode,
+ * owner, mtime, link target, device), so no extended attribute, ACL or
+ * file flag of a package's pax headers reaches the image.
  */
 #ifndef JEOS_ROOTFS_H
 #define JEOS_ROOTFS_H

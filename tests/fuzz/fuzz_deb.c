@@ -15,11 +15,9 @@ static void read_data(const struct deb *d)
 	char buf[65536];
 
 	if (deb_data_begin(d, &it, &err) == 0)
-		while (deb_data_next(it, &e, &err) > 0) {
-			deb_data_entry_archive(it);
+		while (deb_data_next(it, &e, &err) > 0)
 			while (deb_data_read(it, buf, sizeof(buf), &err) > 0)
 				;
-		}
 	deb_data_end(it);
 }
 

@@ -207,9 +207,6 @@ static void check_data(const struct fixture *fx, const struct deb *d)
 		} else {
 			assert_int_equal(n, BIG_SIZE);
 			assert_memory_equal(buf, fx->big, BIG_SIZE);
-			/* as stored, for copying to another archive */
-			assert_string_equal(archive_entry_pathname(
-				deb_data_entry_archive(it)), "./usr/bin/jeos-test");
 		}
 	}
 	assert_int_equal(r, 0);
@@ -450,6 +447,34 @@ static void test_unsafe_path(void **state)
 	assert_int_equal(entries, 1);
 }
 
+/* What dpkg would refuse in data.tar: a name with a newline (its file
+ * lists are a name a line), a sparse file, even one within the bound. */
+static void test_data_newline_and_sparse(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dir = hand_parts(fx, "dnames", "2.0\n", "");
+	CLEANUP_FREE char *deb = NULL, *want = NULL, *got = NULL;
+	size_t entries;
+
+	test_shf("cd '%s' && printf x > \"d/a$(printf '\\nb')\" && tar -cf data.tar -C d .",
+	    dir);
+	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	want = xasprintf("%s: data.tar: ./a\nb: a file name with a newline (expected none)",
+			 deb);
+	got = walk_data(deb, NULL, &entries);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	test_shf("cd '%s' && rm d/a* && truncate -s 1M d/hole && printf x >> d/hole && "
+	    "tar -S -cf data.tar -C d . && rm d/hole && ar rcD '%s' data.tar", dir, deb);
+	want = xasprintf("%s: data.tar: ./hole: a sparse file (expected none: dpkg unpacks none)",
+			 deb);
+	got = walk_data(deb, NULL, &entries);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+}
+
 /* ---- crafted packages (testdeb.h) ---- */
 
 /* deb_open fails on it with an error naming it and holding what. */
@@ -461,17 +486,6 @@ static void expect_open_error_has(const char *path, const char *what)
 	assert_int_equal(deb_open(&d, path, &err), -1);
 	if (!str_has_prefix(err.msg, path) || !strstr(err.msg, what))
 		fail_msg("unexpected error: %s", err.msg);
-}
-
-/* A package with this control text and a data.tar of ./x. */
-static char *control_deb(const struct fixture *fx, const char *name, const char *text)
-{
-	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
-	const struct crafted x = { "./x", 2, "x\n" };
-
-	crafted_control(&control, text);
-	crafted_tar(&data, NULL, &x, 1);
-	return crafted_deb(fx->dir, name, "control.tar.gz", &control, "data.tar", &data);
 }
 
 static void test_control_fields_checked(void **state)
@@ -492,14 +506,88 @@ static void test_control_fields_checked(void **state)
 		  "control: invalid Architecture \"amd64/../x\"" },
 		{ "Package: x\nVersion: 1\nArchitecture: all\nMulti-Arch: sometimes\n",
 		  "control: invalid Multi-Arch \"sometimes\"" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\npackage: y\n",
+		  "control: field package twice (expected once)" },
+		{ "Package: x\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n",
+		  "control: field Status belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nConffiles:\n /etc/x 0\n",
+		  "control: field Conffiles belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nConfig-Version: 1\n",
+		  "control: field Config-Version belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nTriggers-Pending: x\n",
+		  "control: field Triggers-Pending belongs in dpkg's status file, not in a package" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\nBad Name: y\n",
+		  "control: invalid field name \"Bad Name\" (printable ASCII, no space or colon, "
+		  "not starting with # or -)" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\n-x: y\n",
+		  "control: invalid field name \"-x\" (printable ASCII, no space or colon, "
+		  "not starting with # or -)" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\n: y\n",
+		  "control: invalid field name \"\" (printable ASCII, no space or colon, "
+		  "not starting with # or -)" },
+		{ "Package: x\nVersion: 1\nArchitecture: all\n\nPackage: y\n",
+		  "control:5: a second paragraph (expected one)" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		CLEANUP_FREE char *name = xasprintf("fields%zu", i);
-		CLEANUP_FREE char *deb = control_deb(fx, name, cases[i].control);
+		CLEANUP_FREE char *deb = crafted_control_deb(fx->dir, name, cases[i].control);
 
 		expect_open_error(deb, cases[i].error);
 	}
+}
+
+/* "Package: x\0; reboot": the name dpkg would see ends elsewhere. */
+static void test_control_nul(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dir = hand_parts(fx, "nul", "2.0\n", "");
+	CLEANUP_FREE char *deb = NULL;
+
+	test_shf("cd '%s' && printf 'Package: x\\000; reboot\\nVersion: 1\\n"
+	    "Architecture: all\\n' > c/control && tar -czf control.tar.gz -C c .", dir);
+	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	expect_open_error(deb, "control: a NUL byte (expected text)");
+}
+
+/* control.tar holds the files dpkg installs into its info directory: no
+ * directories, no file twice, names of dpkg's length. */
+static void test_control_members(void **state)
+{
+	struct fixture *fx = *state;
+	CLEANUP_FREE char *dir = hand_parts(fx, "cmembers", "2.0\n", "");
+	CLEANUP_FREE char *deb = NULL, *twice = NULL, *long_deb = NULL, *want = NULL;
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	char long_name[104] = "./";
+	const struct crafted x = { "./x", 2, "x\n" };
+	struct crafted files[] = {
+		{ "./control", (int64_t)strlen(control_text), control_text },
+		{ "./postinst", 1, "x" },
+		{ "postinst", 1, "y" },
+	};
+
+	test_shf("cd '%s' && mkdir c/sub && echo x > c/sub/postinst && "
+	    "tar -czf control.tar.gz -C c ./control ./sub/postinst", dir);
+	deb = hand_deb(dir, "debian-binary control.tar.gz data.tar");
+	expect_open_error(deb, "control.tar.gz: ./sub/postinst: in a directory "
+			  "(expected files at the top only)");
+	test_shf("cd '%s' && tar -czf control.tar.gz -C c ./control ./sub && "
+	    "ar rcD '%s' control.tar.gz", dir, deb);
+	expect_open_error(deb, "control.tar.gz: ./sub/: a directory "
+			  "(expected files at the top only)");
+	crafted_tar(&data, NULL, &x, 1);
+	crafted_tar(&control, NULL, files, 3);
+	twice = crafted_deb(fx->dir, "twice", "control.tar", &control, "data.tar", &data);
+	expect_open_error(twice, "control.tar: postinst: a second file of that name "
+			  "(expected one)");
+	memset(long_name + 2, 'p', 101);
+	files[2].name = long_name;
+	strbuf_reset(&control);
+	crafted_tar(&control, NULL, files, 3);
+	long_deb = crafted_deb(fx->dir, "longname", "control.tar", &control, "data.tar", &data);
+	want = xasprintf("control.tar: %.100s...: a name of 101 bytes (expected at most 100)",
+			 long_name + 2);
+	expect_open_error(long_deb, want);
 }
 
 static void test_control_bounded(void **state)
@@ -569,7 +657,10 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_truncated_inside_member),
 		cmocka_unit_test(test_unsafe_path),
+		cmocka_unit_test(test_data_newline_and_sparse),
 		cmocka_unit_test(test_control_fields_checked),
+		cmocka_unit_test(test_control_nul),
+		cmocka_unit_test(test_control_members),
 		cmocka_unit_test(test_control_bounded),
 		cmocka_unit_test(test_data_bounded_by_member),
 	};

@@ -15,6 +15,8 @@ struct member {
 	char *name, *link, *data;
 	mode_t mode;
 	int hardlink;
+	int xattrs, acls;
+	unsigned long fflags;
 };
 
 static struct member members[256];
@@ -41,6 +43,9 @@ static void read_tar(const char *path)
 			m->name[strlen(m->name) - 1] = '\0';
 		m->mode = archive_entry_mode(e);
 		m->hardlink = archive_entry_hardlink(e) != NULL;
+		m->xattrs = archive_entry_xattr_count(e);
+		m->acls = archive_entry_acl_count(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS);
+		archive_entry_fflags(e, &m->fflags, &(unsigned long){ 0 });
 		m->link = archive_entry_symlink(e) ? xstrdup(archive_entry_symlink(e)) :
 			  archive_entry_hardlink(e) ? xstrdup(archive_entry_hardlink(e)) : NULL;
 		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
@@ -66,6 +71,17 @@ static const struct member *find(const char *name)
 		if (!strcmp(members[i].name, name))
 			return &members[i];
 	return NULL;
+}
+
+/* How many members are named name (a later one overwrites an earlier one
+ * at unpacking). */
+static size_t count_named(const char *name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nr_members; i++)
+		n += !strcmp(members[i].name, name);
+	return n;
 }
 
 /* One package: /bin/tool (moves to /usr), a conffile, docs, a man page,
@@ -95,20 +111,28 @@ static char *make_deb(const char *dir, const char *name, const char *extra_contr
 	return deb;
 }
 
+/* Adds a package at path to set, as the index lists it. */
+static struct pkg *add_pkg(struct pkgset *set, const char *name, const char *version,
+			   const char *arch, char *path)
+{
+	struct pkg *p = pkgset_add(set);
+
+	p->name = xstrdup(name);
+	p->version = xstrdup(version);
+	p->arch = xstrdup(arch);
+	p->path = path;
+	return p;
+}
+
 static void build(const char *dir, int exclude_docs, struct rootfs_stats *st)
 {
 	struct pkgset set = { 0 };
-	struct pkg *p;
 	struct jeos_error err;
 	char *tar = xasprintf("%s/root.tar", dir);
 	struct rootfs_options ro = { .arch = "amd64", .mtime = 1700000000, .exclude_docs = exclude_docs };
 
-	p = pkgset_add(&set);
-	p->name = xstrdup("alpha");
-	p->path = make_deb(dir, "alpha", "");
-	p = pkgset_add(&set);
-	p->name = xstrdup("libbeta");
-	p->path = make_deb(dir, "libbeta", "Multi-Arch: same\\n");
+	add_pkg(&set, "alpha", "1.0", "amd64", make_deb(dir, "alpha", ""));
+	add_pkg(&set, "libbeta", "1.0", "amd64", make_deb(dir, "libbeta", "Multi-Arch: same\\n"));
 	if (rootfs_write_tar(&set, &ro, tar, st, &err) < 0)
 		fail_msg("%s", err.msg);
 	read_tar(tar);
@@ -205,9 +229,9 @@ static void test_exclude_docs(void **state)
 /* A base-files: with_links, as Debian 13 ships it (/bin, /sbin, /lib,
  * /lib64 links into /usr, the files already under /usr); without, as
  * Debian 12 (plain /bin and /lib directories with files in them). */
-static char *make_base_files(const char *dir, int with_links)
+static char *make_base_files(const char *dir, const char *name, int with_links)
 {
-	return test_build_deb(dir, "base-files", with_links ?
+	return test_build_deb(dir, name, with_links ?
 		"mkdir -p $r/usr/bin $r/usr/sbin $r/usr/lib $r/usr/lib64;"
 		"for d in bin sbin lib lib64; do ln -s usr/$d $r/$d; done;"
 		"echo sh > $r/usr/bin/sh; echo ld > $r/usr/lib64/ld.so" :
@@ -260,7 +284,6 @@ static void test_merged_usr_shipped_or_made(void **state)
 	for (int with_links = 0; with_links <= 1; with_links++) {
 		char *dir = test_tmpdir();
 		struct pkgset set = { 0 };
-		struct pkg *p;
 		struct jeos_error err;
 		struct rootfs_stats st;
 		char *tar = xasprintf("%s/root.tar", dir);
@@ -269,15 +292,10 @@ static void test_merged_usr_shipped_or_made(void **state)
 
 		/* a package with /bin paths first, then base-files, then a
 		 * second one shipping the same links (as usr-is-merged could) */
-		p = pkgset_add(&set);
-		p->name = xstrdup("alpha");
-		p->path = make_deb(dir, "alpha", "");
-		p = pkgset_add(&set);
-		p->name = xstrdup("base-files");
-		p->path = make_base_files(dir, with_links);
-		p = pkgset_add(&set);
-		p->name = xstrdup("base-files-again");
-		p->path = xstrdup(set.pkgs[1].path);
+		add_pkg(&set, "alpha", "1.0", "amd64", make_deb(dir, "alpha", ""));
+		add_pkg(&set, "base-files", "1", "amd64", make_base_files(dir, "base-files", with_links));
+		add_pkg(&set, "base-files-again", "1", "amd64",
+			make_base_files(dir, "base-files-again", with_links));
 		if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
 			fail_msg("%s", err.msg);
 		read_tar(tar);
@@ -300,14 +318,13 @@ static void test_merged_dir_linked_elsewhere(void **state)
 	(void)state;
 	char *dir = test_tmpdir();
 	struct pkgset set = { 0 };
-	struct pkg *p = pkgset_add(&set);
 	struct jeos_error err;
 	struct rootfs_stats st;
 	char *tar = xasprintf("%s/root.tar", dir);
 	struct rootfs_options ro = { .arch = "amd64" };
 
-	p->name = xstrdup("odd");
-	p->path = test_build_deb(dir, "odd", "mkdir -p $r/opt/bin; ln -s opt/bin $r/bin");
+	add_pkg(&set, "odd", "1", "amd64",
+		test_build_deb(dir, "odd", "mkdir -p $r/opt/bin; ln -s opt/bin $r/bin"));
 	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
 	assert_string_equal(err.msg, "odd: /bin is a link to 'opt/bin', but merged-/usr needs usr/bin");
 	assert_int_equal(access(tar, F_OK), -1);
@@ -322,15 +339,13 @@ static void test_bad_deb_names_package(void **state)
 	(void)state;
 	char *dir = test_tmpdir();
 	struct pkgset set = { 0 };
-	struct pkg *p = pkgset_add(&set);
+	struct pkg *p = add_pkg(&set, "broken", "1", "amd64", xasprintf("%s/broken.deb", dir));
 	struct jeos_error err;
 	char *tar = xasprintf("%s/root.tar", dir);
 	struct rootfs_options ro = { .arch = "amd64" };
 	struct rootfs_stats st;
 	FILE *f;
 
-	p->name = xstrdup("broken");
-	p->path = xasprintf("%s/broken.deb", dir);
 	f = fopen(p->path, "w");
 	fputs("not a deb", f);
 	fclose(f);
@@ -355,14 +370,12 @@ static void expect_tar_fails(const char *dir, const char *deb, const char *want)
 	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", out);
 	struct rootfs_options ro = { .arch = "amd64" };
 	struct pkgset set = { 0 };
-	struct pkg *p = pkgset_add(&set);
 	struct rootfs_stats st;
 	struct jeos_error err;
 	double t0 = now_seconds();
 
 	test_shf("rm -rf '%s' && mkdir '%s'", out, out);
-	p->name = xstrdup("hostile");
-	p->path = xstrdup(deb);
+	add_pkg(&set, "hostile", "1", "amd64", xstrdup(deb));
 	assert_int_equal(rootfs_write_tar(&set, &ro, tar, &st, &err), -1);
 	assert_true(now_seconds() - t0 < 2);
 	if (!str_has_prefix(err.msg, "hostile: ") || !strstr(err.msg, deb) ||
@@ -405,14 +418,115 @@ static void test_control_without_package(void **state)
 {
 	(void)state;
 	CLEANUP_FREE char *dir = test_tmpdir();
-	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
-	const struct crafted c = { "./x", 2, "x\n" };
-	CLEANUP_FREE char *deb = NULL;
+	CLEANUP_FREE char *deb = crafted_control_deb(dir, "nopkg",
+		"Version: 1\nArchitecture: amd64\nDescription: x\n");
 
-	crafted_control(&control, "Version: 1\nArchitecture: amd64\nDescription: x\n");
-	crafted_tar(&data, NULL, &c, 1);
-	deb = crafted_deb(dir, "nopkg", "control.tar.gz", &control, "data.tar", &data);
 	expect_tar_fails(dir, deb, "control: no Package field");
+	test_rmrf(dir);
+}
+
+/* rootfs_write_tar of set into dir/root.tar, which must succeed; its
+ * members are read into members[]. */
+static void tar_of(const char *dir, const struct pkgset *set)
+{
+	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
+	struct rootfs_options ro = { .arch = "amd64" };
+	struct rootfs_stats st;
+	struct jeos_error err;
+
+	if (rootfs_write_tar(set, &ro, tar, &st, &err) < 0)
+		fail_msg("%s", err.msg);
+	read_tar(tar);
+}
+
+/* The .deb must be the package the signed index lists. */
+static void test_deb_not_as_listed(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_FREE char *deb = crafted_control_deb(dir, "other",
+		"Package: hostile\nVersion: 2\nArchitecture: amd64\n");
+	CLEANUP_FREE char *want = NULL;
+
+	want = xasprintf("%s: the package is hostile 2 (amd64), the index lists hostile 1 (amd64)",
+			 deb);
+	expect_tar_fails(dir, deb, want);
+	test_rmrf(dir);
+}
+
+/* Of control.tar, only what dpkg installs reaches its info directory:
+ * not "list" (it would stand for the package's file list), no name with
+ * a dot. */
+static void test_only_control_files_dpkg_installs(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	struct pkgset set = { 0 };
+	const struct member *m;
+
+	add_pkg(&set, "alpha", "1.0", "amd64", make_deb(dir, "alpha", ""));
+	test_shf("cd '%s' && echo /etc/passwd > alpha-root/DEBIAN/list && "
+	    "echo x > alpha-root/DEBIAN/extra.sh && "
+	    "dpkg-deb --root-owner-group -Zxz --build alpha-root alpha.deb >/dev/null", dir);
+	tar_of(dir, &set);
+	assert_int_equal(count_named("var/lib/dpkg/info/alpha.list"), 1);
+	assert_non_null(m = find("var/lib/dpkg/info/alpha.list"));
+	assert_non_null(strstr(m->data, "\n/bin/alpha-tool\n"));
+	assert_null(find("var/lib/dpkg/info/alpha.extra.sh"));
+	assert_non_null(find("var/lib/dpkg/info/alpha.postinst"));
+	free_members();
+	pkgset_free(&set);
+	test_rmrf(dir);
+}
+
+/* Of a pax data.tar, what dpkg applies reaches the rootfs tar (content,
+ * mode, owner, time, hard link), not an extended attribute, ACL or file
+ * flag its headers carry. */
+static void test_no_pax_attributes(void **state)
+{
+	(void)state;
+	CLEANUP_FREE char *dir = test_tmpdir();
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	struct pkgset set = { 0 };
+	const struct member *m;
+
+	assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open(a, &data, NULL, crafted_out, NULL), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "./usr/bin/cap");
+	archive_entry_set_mode(e, S_IFREG | 04755);
+	archive_entry_set_uid(e, 3);
+	archive_entry_set_mtime(e, 1600000000, 0);
+	archive_entry_set_size(e, 2);
+	archive_entry_xattr_add_entry(e, "security.capability", "\1\0\0\2", 4);
+	assert_int_equal(archive_entry_acl_add_entry(e, ARCHIVE_ENTRY_ACL_TYPE_ACCESS,
+		ARCHIVE_ENTRY_ACL_READ, ARCHIVE_ENTRY_ACL_USER, 1000, "u"), ARCHIVE_OK);
+	archive_entry_set_fflags(e, 0x10 /* FS_IMMUTABLE_FL */, 0);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, "x\n", 2), 2);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "./usr/bin/cap2");
+	archive_entry_set_hardlink(e, "./usr/bin/cap");
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	archive_entry_free(e);
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	crafted_control(&control, hostile_control);
+	add_pkg(&set, "hostile", "1", "amd64",
+		crafted_deb(dir, "pax", "control.tar.gz", &control, "data.tar", &data));
+	tar_of(dir, &set);
+	assert_non_null(m = find("usr/bin/cap"));
+	assert_string_equal(m->data, "x\n");
+	assert_int_equal(m->mode, S_IFREG | 04755);
+	assert_int_equal(m->xattrs, 0);
+	assert_int_equal(m->acls, 0);
+	assert_int_equal(m->fflags, 0);
+	assert_non_null(m = find("usr/bin/cap2"));
+	assert_true(m->hardlink);
+	assert_string_equal(m->link, "usr/bin/cap");
+	free_members();
+	pkgset_free(&set);
 	test_rmrf(dir);
 }
 
@@ -435,22 +549,13 @@ static int file_holds(const char *path, const char *bytes)
 static void check_names(const char *dir)
 {
 	CLEANUP_FREE char *tar = xasprintf("%s/root.tar", dir);
-	struct rootfs_options ro = { .arch = "amd64" };
 	struct pkgset set = { 0 };
-	struct rootfs_stats st;
-	struct jeos_error err;
 	const struct member *m;
 	const char *pkgs[] = { "gnu", "pax" };
 
-	for (size_t i = 0; i < 2; i++) {
-		struct pkg *p = pkgset_add(&set);
-
-		p->name = xstrdup(pkgs[i]);
-		p->path = xasprintf("%s/%s.deb", dir, pkgs[i]);
-	}
-	if (rootfs_write_tar(&set, &ro, tar, &st, &err) < 0)
-		fail_msg("%s", err.msg);
-	read_tar(tar);
+	for (size_t i = 0; i < 2; i++)
+		add_pkg(&set, pkgs[i], "1", "all", xasprintf("%s/%s.deb", dir, pkgs[i]));
+	tar_of(dir, &set);
 	for (size_t i = 0; i < 2; i++) {
 		CLEANUP_FREE char *cafe = xasprintf("usr/share/%s/" CAFE, pkgs[i]);
 		CLEANUP_FREE char *cert = xasprintf("usr/share/%s/" CERT, pkgs[i]);
@@ -556,6 +661,9 @@ int main(void)
 		cmocka_unit_test(test_bad_deb_names_package),
 		cmocka_unit_test(test_declared_sizes_bounded),
 		cmocka_unit_test(test_control_without_package),
+		cmocka_unit_test(test_deb_not_as_listed),
+		cmocka_unit_test(test_only_control_files_dpkg_installs),
+		cmocka_unit_test(test_no_pax_attributes),
 		cmocka_unit_test(test_names_are_bytes),
 		cmocka_unit_test(test_tar_tree),
 	};

@@ -110,4 +110,16 @@ static inline void crafted_control(struct strbuf *sb, const char *control_text)
 	crafted_tar(sb, archive_write_add_filter_gzip, &c, 1);
 }
 
+/* dir/name.deb: this control text and a data.tar of ./x. */
+static inline char *crafted_control_deb(const char *dir, const char *name,
+					const char *control_text)
+{
+	CLEANUP_STRBUF struct strbuf control = STRBUF_INIT, data = STRBUF_INIT;
+	const struct crafted x = { "./x", 2, "x\n" };
+
+	crafted_control(&control, control_text);
+	crafted_tar(&data, NULL, &x, 1);
+	return crafted_deb(dir, name, "control.tar.gz", &control, "data.tar", &data);
+}
+
 #endif
