@@ -21,15 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fetcher *f = NULL;
 	struct jeos_error err;
 	size_t n = 0;
-	time_t date;
+	struct repo_info info = { 0 };
 
 	if (mkdir_p(dists, 0755, &err) < 0)
 		abort();
 	inrelease = fuzz_file("dists/stable/InRelease", data, size);
 	if (fetcher_new(&f, &opts, &err) < 0)
 		abort();
-	repo_load(f, &repo, 0, "amd64", &idx, &n, sha256, &date, &err);
+	repo_load(f, &repo, 0, "amd64", &idx, &n, sha256, &info, &err);
 	repo_index_free(idx, n);
+	repo_info_free(&info);
 	fetcher_free(f);
 	fuzz_remove(cache);
 	return 0;
