@@ -12,6 +12,7 @@ XSD=${JEOS_OVF_SCHEMA:-$JEOS_SRC/../shared/reference/ovf-schema/dsp8023_1.1.1.xs
 # fake qemu; users meet this on some nested-virtualization hosts): the
 # appliance's launch must fall back to TCG within VM_KVM_SILENCE (15 s) and
 # the build succeed. The boot below runs as users run, on the real qemu.
+mkdir -p "$T/run" # libguestfs refuses an XDG_RUNTIME_DIR that does not exist
 t0=$(date +%s)
 LIBGUESTFS_HV=$JEOS_SRC/tests/integration/fake-kvm-qemu FAKE_KVM=late XDG_RUNTIME_DIR=$T/run \
 	"$JEOS" build --format raw.zst,qcow2,vmdk,ovf,ova --cache "$CACHE" "$JEOS_SRC/recipes/minimal" \
